@@ -1,0 +1,153 @@
+//! Organizations, administrators, API keys and sessions.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == text).ok_or_else(|| {
+                    let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("`{text}` is not one of {}", names.join(", "))
+                })
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// An administrator's role. Only super administrators see the log.
+    Role { SuperAdmin = "super_admin", Admin = "admin" }
+}
+
+wire_enum! {
+    /// The organization's subscription, in increasing order.
+    Plan { Starter = "starter", Professional = "professional", Business = "business", Enterprise = "enterprise" }
+}
+
+wire_enum! {
+    /// What an API key may do.
+    Scope { LogsRead = "logs:read", LogsWrite = "logs:write" }
+}
+
+impl Plan {
+    /// Viewing and exporting the log need Professional or above.
+    pub fn can_view_logs(self) -> bool {
+        self >= Plan::Professional
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+    pub plan: Plan,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Administrator {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub token_type: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    pub administrator: Administrator,
+    pub organization: Organization,
+}
+
+/// Who the caller is: an administrator (with a token) or an API key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub organization: Organization,
+    pub administrator: Option<Administrator>,
+    pub api_key: Option<ApiKey>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAdministratorRequest {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAdministratorRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyRequest {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: i64,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// The answer to creating a key: the only time its secret is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub api_key: ApiKey,
+    /// Send as `Authorization: Bearer <key>`. Shown once; only its hash is stored.
+    pub key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created {
+    pub id: i64,
+}

@@ -1,0 +1,106 @@
+//! Events as the API shows them and as clients send them.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::Action;
+
+/// Where an event came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    AdminPanel,
+    Api,
+}
+
+impl Source {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Source::AdminPanel => "admin_panel",
+            Source::Api => "api",
+        }
+    }
+
+    /// What a client that does not say gets: an event with no administrator
+    /// came from an API call.
+    pub fn default_for(admin_email: &str) -> Source {
+        if admin_email.is_empty() {
+            Source::Api
+        } else {
+            Source::AdminPanel
+        }
+    }
+}
+
+/// One stored event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Server-assigned, increasing within the organization.
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub timestamp: OffsetDateTime,
+    pub action: Action,
+    /// Empty when the action came from an API call.
+    pub admin_email: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub domain_name: Option<String>,
+    pub source: Source,
+}
+
+/// One event as a client sends it to `POST /api/v1/admin-logs`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEvent {
+    /// The client's own id: re-sending it stores nothing new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// When the action happened; defaults to the time of receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub timestamp: Option<OffsetDateTime>,
+    pub action: Action,
+    #[serde(default)]
+    pub admin_email: String,
+    #[serde(default)]
+    pub user_email: String,
+    #[serde(default)]
+    pub user_name: String,
+    #[serde(default)]
+    pub domain_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestRequest {
+    pub events: Vec<NewEvent>,
+}
+
+/// The stored ids, in the order the events were sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestResponse {
+    pub ids: Vec<i64>,
+}
+
+/// A page of results and the cursor of the next one (`null` on the last page).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// One entry of `GET /api/v1/actions`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionInfo {
+    pub name: Action,
+    pub explanation: String,
+    /// True for actions adminlog added to the seed's list.
+    pub extension: bool,
+}
+
+impl From<Action> for ActionInfo {
+    fn from(action: Action) -> Self {
+        ActionInfo { name: action, explanation: action.explanation().to_owned(), extension: action.is_extension() }
+    }
+}

@@ -1,0 +1,22 @@
+//! The wire contract of adminlog, shared by the server and the browser app.
+//! No database, no HTTP: it compiles for wasm32 too.
+
+mod account;
+mod action;
+mod csv_row;
+mod error;
+mod event;
+mod query;
+
+pub use account::{
+    Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, Created, CreatedApiKey, LoginRequest,
+    LoginResponse, Me, Organization, Plan, Role, Scope, UpdateAdministratorRequest,
+};
+pub use action::{Action, UnknownAction};
+pub use csv_row::{csv_cells, csv_timestamp, csv_writer, neutralise_formula, CSV_HEADER};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, Problem};
+pub use event::{ActionInfo, Event, IngestRequest, IngestResponse, NewEvent, Page, Source};
+pub use query::{
+    check_keyword, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_EXPORT_ROWS, MAX_KEYWORD_CHARS,
+    MAX_PAGE_SIZE,
+};

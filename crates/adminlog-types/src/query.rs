@@ -1,0 +1,304 @@
+//! The filters of the Admin Logs view, and their query-string form.
+//!
+//! Parsing lives here, not in the server, because the browser app keeps the
+//! same filters in its own URL: one parser, one printer, both sides.
+
+use std::fmt;
+
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, OffsetDateTime, Time};
+
+use crate::{Action, Problem};
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 1000;
+pub const MAX_KEYWORD_CHARS: usize = 256;
+/// The most rows an export holds, as the seed says.
+pub const MAX_EXPORT_ROWS: usize = 10_000;
+
+const DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// `from` or `to`: a whole UTC day or an exact instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeBound {
+    Day(Date),
+    Instant(OffsetDateTime),
+}
+
+impl TimeBound {
+    pub fn parse(text: &str) -> Result<TimeBound, String> {
+        if let Ok(day) = Date::parse(text, DATE_FORMAT) {
+            return Ok(TimeBound::Day(day));
+        }
+        OffsetDateTime::parse(text, &Rfc3339)
+            .map(|instant| TimeBound::Instant(instant.to_offset(time::UtcOffset::UTC)))
+            .map_err(|_| {
+                format!("`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 instant (2016-06-09T13:59:24Z)")
+            })
+    }
+
+    /// The first instant this bound lets through when used as `from`.
+    pub fn start(self) -> OffsetDateTime {
+        match self {
+            TimeBound::Day(day) => day.with_time(Time::MIDNIGHT).assume_utc(),
+            TimeBound::Instant(instant) => instant,
+        }
+    }
+
+    /// The last instant this bound lets through when used as `to`: a day
+    /// includes all of itself.
+    pub fn end(self) -> OffsetDateTime {
+        match self {
+            TimeBound::Day(day) => day.with_time(Time::MIDNIGHT).assume_utc() + Duration::DAY - Duration::MICROSECOND,
+            TimeBound::Instant(instant) => instant,
+        }
+    }
+}
+
+impl fmt::Display for TimeBound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimeBound::Day(day) => f.write_str(&day.format(DATE_FORMAT).map_err(|_| fmt::Error)?),
+            TimeBound::Instant(instant) => f.write_str(&instant.format(&Rfc3339).map_err(|_| fmt::Error)?),
+        }
+    }
+}
+
+/// What the View button filters on. Every part is optional; parts combine with AND.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    pub from: Option<TimeBound>,
+    pub to: Option<TimeBound>,
+    /// Case-insensitive substring of the administrator email, user email,
+    /// user name or domain name.
+    pub keyword: Option<String>,
+    /// Empty means every action.
+    pub actions: Vec<Action>,
+}
+
+/// Which parameters a query string may carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryKind {
+    /// `GET /admin-logs`: filters, `limit`, `cursor`.
+    Page,
+    /// `GET /admin-logs/export`: filters and `header`.
+    Export,
+}
+
+/// A parsed query string of either endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogQuery {
+    pub filter: LogFilter,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub header: bool,
+}
+
+impl LogQuery {
+    pub fn page_size(&self) -> u32 {
+        self.limit.unwrap_or(DEFAULT_PAGE_SIZE)
+    }
+
+    /// Parses a raw query string (without the `?`), reporting every problem.
+    /// `actions` may be comma-separated, repeated, or both.
+    pub fn parse(query_string: &str, kind: QueryKind) -> Result<LogQuery, Vec<Problem>> {
+        let mut query = LogQuery::default();
+        let mut problems = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for (name, value) in form_urlencoded::parse(query_string.as_bytes()) {
+            let repeatable = name == "actions";
+            if !repeatable && seen.iter().any(|s| *s == name) {
+                problems.push(Problem::new(name.as_ref(), "is given more than once"));
+                continue;
+            }
+            seen.push(name.to_string());
+            match (name.as_ref(), kind) {
+                ("from", _) => parse_bound(&value, "from", &mut query.filter.from, &mut problems),
+                ("to", _) => parse_bound(&value, "to", &mut query.filter.to, &mut problems),
+                ("keyword", _) => match check_keyword(&value) {
+                    Ok(keyword) => query.filter.keyword = keyword,
+                    Err(message) => problems.push(Problem::new("keyword", message)),
+                },
+                ("actions", _) => {
+                    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                        match name.parse::<Action>() {
+                            Ok(action) if !query.filter.actions.contains(&action) => query.filter.actions.push(action),
+                            Ok(_) => {}
+                            Err(unknown) => problems.push(Problem::new("actions", unknown.to_string())),
+                        }
+                    }
+                }
+                ("limit", QueryKind::Page) => match value.parse::<u32>() {
+                    Ok(limit) if (1..=MAX_PAGE_SIZE).contains(&limit) => query.limit = Some(limit),
+                    _ => problems
+                        .push(Problem::new("limit", format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))),
+                },
+                ("cursor", QueryKind::Page) if !value.is_empty() => query.cursor = Some(value.into_owned()),
+                ("cursor", QueryKind::Page) => {}
+                ("header", QueryKind::Export) => match value.as_ref() {
+                    "true" => query.header = true,
+                    "false" => query.header = false,
+                    _ => problems.push(Problem::new("header", "must be true or false")),
+                },
+                (other, _) => problems.push(Problem::new(other, unknown_parameter_message(kind))),
+            }
+        }
+        if let (Some(from), Some(to)) = (query.filter.from, query.filter.to) {
+            if from.start() > to.end() {
+                problems.push(Problem::new("from", format!("from ({from}) is after to ({to}): swap them")));
+            }
+        }
+        if problems.is_empty() {
+            Ok(query)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The query string that `parse` reads back into this query.
+    pub fn to_query_string(&self, kind: QueryKind) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        if let Some(from) = self.filter.from {
+            out.append_pair("from", &from.to_string());
+        }
+        if let Some(to) = self.filter.to {
+            out.append_pair("to", &to.to_string());
+        }
+        if let Some(keyword) = &self.filter.keyword {
+            out.append_pair("keyword", keyword);
+        }
+        if !self.filter.actions.is_empty() {
+            let names: Vec<&str> = self.filter.actions.iter().map(|a| a.as_str()).collect();
+            out.append_pair("actions", &names.join(","));
+        }
+        match kind {
+            QueryKind::Page => {
+                if let Some(limit) = self.limit {
+                    out.append_pair("limit", &limit.to_string());
+                }
+                if let Some(cursor) = &self.cursor {
+                    out.append_pair("cursor", cursor);
+                }
+            }
+            QueryKind::Export => {
+                if self.header {
+                    out.append_pair("header", "true");
+                }
+            }
+        }
+        out.finish()
+    }
+}
+
+fn unknown_parameter_message(kind: QueryKind) -> &'static str {
+    match kind {
+        QueryKind::Page => "is not a parameter of this endpoint (from, to, keyword, actions, limit, cursor)",
+        QueryKind::Export => "is not a parameter of this endpoint (from, to, keyword, actions, header)",
+    }
+}
+
+fn parse_bound(value: &str, field: &str, slot: &mut Option<TimeBound>, problems: &mut Vec<Problem>) {
+    if value.is_empty() {
+        return;
+    }
+    match TimeBound::parse(value) {
+        Ok(bound) => *slot = Some(bound),
+        Err(message) => problems.push(Problem::new(field, message)),
+    }
+}
+
+/// Trims the keyword; an empty one means no keyword filter.
+pub fn check_keyword(raw: &str) -> Result<Option<String>, String> {
+    let keyword = raw.trim();
+    if keyword.chars().count() > MAX_KEYWORD_CHARS {
+        return Err(format!("must be at most {MAX_KEYWORD_CHARS} characters"));
+    }
+    if keyword.chars().any(char::is_control) {
+        return Err("must not contain control characters".to_owned());
+    }
+    Ok((!keyword.is_empty()).then(|| keyword.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn parse(qs: &str) -> Result<LogQuery, Vec<Problem>> {
+        LogQuery::parse(qs, QueryKind::Page)
+    }
+
+    #[test]
+    fn empty_query_means_no_filter() {
+        assert_eq!(parse(""), Ok(LogQuery::default()));
+    }
+
+    #[test]
+    fn days_cover_whole_utc_days() {
+        let q = parse("from=2016-06-09&to=2016-06-09").unwrap();
+        assert_eq!(q.filter.from.unwrap().start(), datetime!(2016-06-09 00:00 UTC));
+        assert_eq!(q.filter.to.unwrap().end(), datetime!(2016-06-09 23:59:59.999999 UTC));
+    }
+
+    #[test]
+    fn instants_are_kept_exactly_in_utc() {
+        let q = parse("from=2016-06-09T15:59:24%2B02:00").unwrap();
+        assert_eq!(q.filter.from, Some(TimeBound::Instant(datetime!(2016-06-09 13:59:24 UTC))));
+    }
+
+    #[test]
+    fn actions_accept_commas_and_repetition_without_duplicates() {
+        let q = parse("actions=LOG_IN,LOG_OUT&actions=ISSUE_TOKEN&actions=LOG_IN").unwrap();
+        assert_eq!(q.filter.actions, vec![Action::LOG_IN, Action::LOG_OUT, Action::ISSUE_TOKEN]);
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let problems = parse("from=yesterday&actions=NOPE&limit=0&keyword=a%07b&colour=red").unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, vec!["from", "actions", "limit", "keyword", "colour"]);
+        assert!(problems[1].message.contains("NOPE"));
+    }
+
+    #[test]
+    fn from_after_to_is_refused() {
+        let problems = parse("from=2016-06-10&to=2016-06-09").unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("after"));
+    }
+
+    #[test]
+    fn limits_and_keyword_length_are_bounded() {
+        assert!(parse("limit=1000").is_ok());
+        assert!(parse("limit=1001").is_err());
+        assert!(parse(&format!("keyword={}", "a".repeat(256))).is_ok());
+        assert!(parse(&format!("keyword={}", "a".repeat(257))).is_err());
+        assert_eq!(parse("keyword=%20%20").unwrap().filter.keyword, None);
+    }
+
+    #[test]
+    fn export_and_page_accept_their_own_parameters_only() {
+        assert!(LogQuery::parse("header=true", QueryKind::Export).unwrap().header);
+        assert!(LogQuery::parse("header=true", QueryKind::Page).is_err());
+        assert!(LogQuery::parse("limit=5", QueryKind::Export).is_err());
+        assert!(parse("limit=5&limit=6").is_err());
+    }
+
+    #[test]
+    fn query_string_round_trips() {
+        let query = LogQuery {
+            filter: LogFilter {
+                from: Some(TimeBound::Day(date!(2016 - 06 - 01))),
+                to: Some(TimeBound::Instant(datetime!(2016-06-30 12:00 UTC))),
+                keyword: Some("john doe&co".into()),
+                actions: vec![Action::ISSUE_TOKEN, Action::CREATE_DOMAIN],
+            },
+            limit: Some(20),
+            cursor: Some("abc".into()),
+            header: false,
+        };
+        let text = query.to_query_string(QueryKind::Page);
+        assert_eq!(parse(&text), Ok(query));
+    }
+}
