@@ -90,6 +90,12 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// A complete, unpaginated list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemList<T> {
+    pub items: Vec<T>,
+}
+
 /// One entry of `GET /api/v1/actions`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionInfo {

@@ -1,0 +1,9 @@
+DROP TABLE events;
+DROP TABLE terms;
+DROP TABLE login_failures;
+DROP TABLE revoked_tokens;
+DROP TABLE api_keys;
+DROP TABLE admin_directory;
+DROP TABLE administrators;
+DROP TABLE organizations;
+DROP TABLE settings;

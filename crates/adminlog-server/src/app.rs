@@ -1,0 +1,113 @@
+//! Building the server from settings: open and migrate the database, load
+//! the shared secrets, bind the listener.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use actix_web::middleware::{from_fn, ErrorHandlers};
+use actix_web::{web, App, HttpServer};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::auth::tokens::TokenKeys;
+use crate::domain::cursor::CursorKey;
+use crate::http::metrics::Metrics;
+use crate::http::state::AppState;
+use crate::http::{self, MAX_BODY_BYTES};
+use crate::storage::{Backend, DatabaseUrl, Db, StorageError};
+
+/// Everything `serve` needs, built once from flags and environment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: String,
+    pub database: DatabaseUrl,
+    /// When `None`, a secret is generated once and kept in the database, so
+    /// tokens survive restarts and every process shares it.
+    pub jwt_secret: Option<String>,
+    pub workers: usize,
+}
+
+impl Settings {
+    pub fn pool_size(&self) -> u32 {
+        match self.database {
+            DatabaseUrl::Sqlite(_) => 8,
+            DatabaseUrl::Postgres(_) => 16,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Storage(#[from] StorageError),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind { bind: String, source: std::io::Error },
+}
+
+/// A random secret for the settings table.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).expect("the OS has a random source");
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Opens the database and applies pending migrations.
+pub fn open_database(url: &DatabaseUrl, pool_size: u32) -> Result<Db, StorageError> {
+    let db = Db::connect(url, pool_size, Duration::from_secs(5))?;
+    let applied = db.migrate()?;
+    if applied > 0 {
+        tracing::info!(applied, backend = ?db.backend(), "database migrated");
+    }
+    Ok(db)
+}
+
+/// A bound, not yet awaited server.
+pub struct Running {
+    pub server: actix_web::dev::Server,
+    pub addr: SocketAddr,
+    pub db: Db,
+}
+
+pub fn start(settings: &Settings) -> Result<Running, StartError> {
+    let db = open_database(&settings.database, settings.pool_size())?;
+    let jwt_secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => db.secret("jwt_secret", random_secret)?,
+    };
+    let cursor_secret = db.secret("cursor_key", random_secret)?;
+    let state = web::Data::new(AppState {
+        db: db.clone(),
+        tokens: TokenKeys::new(jwt_secret.as_bytes()),
+        cursors: CursorKey::new(cursor_secret.as_bytes()),
+        metrics: Metrics::default(),
+    });
+    let listener =
+        TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .app_data(http::path_config())
+            .wrap(ErrorHandlers::new().default_handler(http::json_fallback))
+            .wrap(from_fn(http::record_request))
+            .configure(http::configure)
+            .default_service(web::to(http::not_found))
+    })
+    .workers(settings.workers)
+    .listen(listener)
+    .map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?
+    .shutdown_timeout(5)
+    .run();
+    tracing::info!(%addr, backend = ?db.backend(), "adminlog listening");
+    Ok(Running { server, addr, db })
+}
+
+impl Backend {
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Turning what a client sends into events fit to store.
+
+use adminlog_types::{Action, NewEvent, Problem, Source};
+use time::{Duration, OffsetDateTime};
+
+use super::fields::{check_email, check_text, MAX_NAME_CHARS};
+
+pub const MAX_BATCH_EVENTS: usize = 1000;
+pub const MAX_EVENT_ID_CHARS: usize = 128;
+/// How far ahead of the server's clock a timestamp may be: clocks drift, but
+/// an event from next week is a bug in the sender.
+pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// An event that passed validation, ready for storage. Empty strings mean
+/// "not given".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventDraft {
+    pub client_event_id: Option<String>,
+    pub timestamp: OffsetDateTime,
+    pub action: Action,
+    pub source: Source,
+    pub admin_email: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub domain_name: String,
+}
+
+impl EventDraft {
+    /// An event the service records about its own management actions.
+    pub fn now(action: Action, actor_email: &str, source: Source) -> EventDraft {
+        EventDraft {
+            client_event_id: None,
+            timestamp: OffsetDateTime::now_utc(),
+            action,
+            source,
+            admin_email: actor_email.to_owned(),
+            user_email: String::new(),
+            user_name: String::new(),
+            domain_name: String::new(),
+        }
+    }
+
+    pub fn about_user(mut self, email: &str, name: &str) -> EventDraft {
+        self.user_email = email.to_owned();
+        self.user_name = name.to_owned();
+        self
+    }
+}
+
+/// Checks one event of a batch; `index` places its problems in the batch.
+pub fn validate_event(index: usize, event: NewEvent, now: OffsetDateTime) -> Result<EventDraft, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut local = Vec::new();
+    if let Some(id) = &event.event_id {
+        if id.is_empty() {
+            local.push(Problem::new("event_id", "must not be empty when given"));
+        }
+        check_text("event_id", id, MAX_EVENT_ID_CHARS, &mut local);
+    }
+    let timestamp = event.timestamp.map(|t| t.to_offset(time::UtcOffset::UTC)).unwrap_or(now);
+    if timestamp > now + MAX_CLOCK_SKEW {
+        local.push(Problem::new("timestamp", "is more than 5 minutes in the future: check the sender's clock"));
+    }
+    if timestamp.year() < 1970 {
+        local.push(Problem::new("timestamp", "must not be before 1970"));
+    }
+    check_email("admin_email", &event.admin_email, false, &mut local);
+    check_email("user_email", &event.user_email, false, &mut local);
+    check_text("user_name", &event.user_name, MAX_NAME_CHARS, &mut local);
+    let domain_name = event.domain_name.unwrap_or_default();
+    check_text("domain_name", &domain_name, MAX_NAME_CHARS, &mut local);
+    let source = event.source.unwrap_or_else(|| Source::default_for(&event.admin_email));
+    if source == Source::AdminPanel && event.admin_email.is_empty() {
+        local.push(Problem::new("admin_email", "is required when source is admin_panel"));
+    }
+    problems.extend(local.into_iter().map(|p| Problem { index: Some(index), ..p }));
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(EventDraft {
+        client_event_id: event.event_id,
+        timestamp,
+        action: event.action,
+        source,
+        admin_email: event.admin_email,
+        user_email: event.user_email,
+        user_name: event.user_name,
+        domain_name,
+    })
+}
+
+/// Parses and checks a whole batch. Any invalid event rejects the batch, and
+/// the error lists every problem of every event by index.
+pub fn validate_batch(events: Vec<serde_json::Value>, now: OffsetDateTime) -> Result<Vec<EventDraft>, Vec<Problem>> {
+    if events.is_empty() || events.len() > MAX_BATCH_EVENTS {
+        return Err(vec![Problem::new(
+            "events",
+            format!("must hold 1 to {MAX_BATCH_EVENTS} events; this batch has {}", events.len()),
+        )]);
+    }
+    let mut drafts = Vec::with_capacity(events.len());
+    let mut problems = Vec::new();
+    for (index, value) in events.into_iter().enumerate() {
+        match serde_json::from_value::<NewEvent>(value) {
+            Ok(event) => match validate_event(index, event, now) {
+                Ok(draft) => drafts.push(draft),
+                Err(found) => problems.extend(found),
+            },
+            Err(error) => problems.push(Problem::at(index, "event", error.to_string())),
+        }
+    }
+    if problems.is_empty() {
+        Ok(drafts)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+
+    #[test]
+    fn defaults_fill_timestamp_and_source() {
+        let drafts = validate_batch(
+            vec![
+                json!({"action": "ISSUE_TOKEN", "user_name": "john.doe"}),
+                json!({"action": "LOG_IN", "admin_email": "a@x.io"}),
+            ],
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(drafts[0].timestamp, NOW);
+        assert_eq!(drafts[0].source, Source::Api);
+        assert_eq!(drafts[1].source, Source::AdminPanel);
+    }
+
+    #[test]
+    fn every_problem_is_listed_by_index() {
+        let problems = validate_batch(
+            vec![
+                json!({"action": "ISSUE_TOKEN"}),
+                json!({"action": "NOT_AN_ACTION"}),
+                json!({"action": "LOG_IN", "admin_email": "nope", "timestamp": "2027-01-01T00:00:00Z"}),
+                json!({"action": "LOG_IN", "colour": "red"}),
+            ],
+            NOW,
+        )
+        .unwrap_err();
+        let places: Vec<(Option<usize>, &str)> = problems.iter().map(|p| (p.index, p.field.as_str())).collect();
+        assert_eq!(
+            places,
+            vec![(Some(1), "event"), (Some(2), "timestamp"), (Some(2), "admin_email"), (Some(3), "event")]
+        );
+        assert!(problems[0].message.contains("NOT_AN_ACTION"));
+        assert!(problems[3].message.contains("colour"));
+    }
+
+    #[test]
+    fn batch_size_is_bounded() {
+        assert!(validate_batch(vec![], NOW).is_err());
+        let many = vec![json!({"action": "LOG_IN", "admin_email": "a@x.io"}); MAX_BATCH_EVENTS + 1];
+        assert!(validate_batch(many, NOW).is_err());
+    }
+
+    #[test]
+    fn admin_panel_events_need_an_administrator() {
+        let problems = validate_batch(vec![json!({"action": "LOG_IN", "source": "admin_panel"})], NOW).unwrap_err();
+        assert_eq!(problems[0].field, "admin_email");
+    }
+
+    #[test]
+    fn small_clock_skew_is_accepted() {
+        let ahead = json!({"action": "LOG_IN", "admin_email": "a@x.io", "timestamp": "2026-11-26T12:04:00Z"});
+        assert!(validate_batch(vec![ahead], NOW).is_ok());
+    }
+}

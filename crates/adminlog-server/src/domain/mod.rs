@@ -1,0 +1,7 @@
+//! Pure rules: validation, permissions, cursors. No IO, no HTTP, no SQL.
+
+pub mod access;
+pub mod cursor;
+pub mod fields;
+pub mod ingest;
+pub mod throttle;

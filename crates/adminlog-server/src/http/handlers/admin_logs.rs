@@ -1,0 +1,181 @@
+//! The log: pages, CSV export, ingestion and the list of action types.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use adminlog_types::{
+    csv_cells, csv_writer, Action, ActionInfo, IngestResponse, ItemList, LogFilter, LogQuery, Page, QueryKind,
+    CSV_HEADER, MAX_EXPORT_ROWS,
+};
+use bytes::Bytes;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+
+use super::parse_json;
+use crate::domain::access::Caller;
+use crate::domain::cursor::Position;
+use crate::domain::ingest::{validate_batch, EventDraft};
+use crate::http::error::{blocking, ApiError};
+use crate::http::state::AppState;
+use crate::storage::events::{position_of, EventSelection};
+use crate::storage::Db;
+
+/// Rows fetched per storage round trip while exporting.
+const EXPORT_CHUNK: usize = 1000;
+
+pub async fn list_admin_logs(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    caller.may_read_logs()?;
+    let query = LogQuery::parse(req.query_string(), QueryKind::Page).map_err(ApiError::Validation)?;
+    let org_id = caller.tenant.id;
+    let after = match &query.cursor {
+        Some(token) => Some(state.cursors.decode(org_id, token).map_err(|e| ApiError::InvalidRequest(e.to_string()))?),
+        None => None,
+    };
+    let limit = query.page_size() as usize;
+    let page = blocking(move || {
+        // One row more than asked says whether a next page exists.
+        let selection = EventSelection::new(&query.filter, after, limit as i64 + 1);
+        let mut items = state.db.page_events(org_id, &selection)?;
+        let next_cursor = (items.len() > limit).then(|| {
+            items.truncate(limit);
+            state.cursors.encode(org_id, position_of(&items[limit - 1]))
+        });
+        Ok(Page { items, next_cursor })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+pub async fn export_admin_logs_csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    caller.may_read_logs()?;
+    let query = LogQuery::parse(req.query_string(), QueryKind::Export).map_err(ApiError::Validation)?;
+    let filter = query.filter.clone();
+    let db = state.db.clone();
+    let org_id = caller.tenant.id;
+    // Asked before streaming starts, so the headers can say whether the cap
+    // cut the export short.
+    let truncated = blocking(move || {
+        let mut beyond_cap = EventSelection::new(&filter, None, 1);
+        beyond_cap.skip = MAX_EXPORT_ROWS as i64;
+        Ok(!db.page_events(org_id, &beyond_cap)?.is_empty())
+    })
+    .await?;
+
+    let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let db = state.db.clone();
+    let (actor, source) = caller.actor();
+    let mut record = EventDraft::now(Action::EXPORT_ADMIN_LOGS, actor, source);
+    let filename = export_filename(&query.filter);
+    tokio::task::spawn_blocking(move || {
+        if stream_csv(&db, org_id, &query, &sender) {
+            record.timestamp = OffsetDateTime::now_utc();
+            if let Err(error) = db.append_events(org_id, &[record]) {
+                tracing::warn!(%error, "could not record the export in the log");
+            }
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+        .insert_header(("X-Export-Row-Limit", MAX_EXPORT_ROWS.to_string()))
+        .insert_header(("X-Export-Truncated", truncated.to_string()))
+        .streaming(body))
+}
+
+/// Writes the export chunk by chunk; memory stays at one chunk whatever the
+/// size. Returns false when the client went away or storage failed.
+fn stream_csv(db: &Db, org_id: i64, query: &LogQuery, sender: &mpsc::Sender<Result<Bytes, std::io::Error>>) -> bool {
+    let mut after: Option<Position> = None;
+    let mut written = 0usize;
+    let mut first = true;
+    loop {
+        let want = EXPORT_CHUNK.min(MAX_EXPORT_ROWS - written);
+        let selection = EventSelection::new(&query.filter, after, want as i64);
+        let rows = match db.page_events(org_id, &selection) {
+            Ok(rows) => rows,
+            Err(error) => {
+                tracing::error!(%error, "export stopped: storage failed");
+                let _ = sender.blocking_send(Err(std::io::Error::other("export failed")));
+                return false;
+            }
+        };
+        let mut writer = csv_writer(Vec::with_capacity(rows.len() * 96));
+        if first && query.header {
+            let _ = writer.write_record(CSV_HEADER);
+        }
+        first = false;
+        for event in &rows {
+            let _ = writer.write_record(csv_cells(event));
+        }
+        let chunk = writer.into_inner().unwrap_or_default();
+        if !chunk.is_empty() && sender.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+            return false;
+        }
+        written += rows.len();
+        match rows.last() {
+            Some(last) if rows.len() == want && written < MAX_EXPORT_ROWS => after = Some(position_of(last)),
+            _ => return true,
+        }
+    }
+}
+
+/// Names the range: `admin-logs_2016-06-01_to_2016-06-30.csv`.
+pub fn export_filename(filter: &LogFilter) -> String {
+    let part = |bound: Option<adminlog_types::TimeBound>, open: &str| {
+        bound.map_or_else(|| open.to_owned(), |b| b.to_string().replace(':', "-"))
+    };
+    let filtered = if filter.keyword.is_some() || !filter.actions.is_empty() { "_filtered" } else { "" };
+    format!("admin-logs_{}_to_{}{filtered}.csv", part(filter.from, "beginning"), part(filter.to, "now"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IngestBody {
+    events: Vec<serde_json::Value>,
+}
+
+pub async fn ingest_admin_logs(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.may_write_logs()?;
+    let batch: IngestBody = parse_json(&req, &body)?;
+    let drafts = validate_batch(batch.events, OffsetDateTime::now_utc()).map_err(ApiError::Validation)?;
+    let org_id = caller.tenant.id;
+    let ids = blocking(move || Ok(state.db.append_events(org_id, &drafts)?)).await?;
+    Ok(HttpResponse::Created().json(IngestResponse { ids }))
+}
+
+pub async fn list_actions(_caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(ItemList { items: Action::ALL.iter().copied().map(ActionInfo::from).collect() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use adminlog_types::TimeBound;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn filenames_name_the_range() {
+        let mut filter = LogFilter::default();
+        assert_eq!(export_filename(&filter), "admin-logs_beginning_to_now.csv");
+        filter.from = Some(TimeBound::Day(date!(2016 - 06 - 01)));
+        filter.to = Some(TimeBound::Instant(datetime!(2016-06-30 12:00 UTC)));
+        filter.actions = vec![Action::LOG_IN];
+        assert_eq!(export_filename(&filter), "admin-logs_2016-06-01_to_2016-06-30T12-00-00Z_filtered.csv");
+    }
+}

@@ -1,0 +1,30 @@
+//! One module per group of endpoints. Handlers stay thin: extract, check,
+//! call storage, map to the wire type.
+
+pub mod admin_logs;
+pub mod administrators;
+pub mod api_keys;
+pub mod ops;
+pub mod session;
+
+use actix_web::web;
+
+use super::error::ApiError;
+
+/// Parses a JSON body ourselves so every failure has our error shape and the
+/// problem's position.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    req: &actix_web::HttpRequest,
+    body: &web::Bytes,
+) -> Result<T, ApiError> {
+    let is_json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into()));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::InvalidRequest(format!("the body is not valid JSON for this endpoint: {e}")))
+}

@@ -1,0 +1,90 @@
+//! Prometheus metrics: requests by route and status, and their latency.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum_seconds: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    series: Mutex<BTreeMap<(String, String, u16), Series>>,
+}
+
+impl Metrics {
+    /// `route` is the matched pattern (`/api/v1/administrators/{id}`), never
+    /// the raw path, so the number of series stays bounded.
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let mut series = self.series.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = series.entry((method.to_owned(), route.to_owned(), status)).or_default();
+        entry.count += 1;
+        entry.sum_seconds += seconds;
+        for (bucket, bound) in entry.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *bucket += 1;
+            }
+        }
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let series = self.series.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut out = String::new();
+        out.push_str("# HELP adminlog_http_requests_total HTTP requests answered.\n");
+        out.push_str("# TYPE adminlog_http_requests_total counter\n");
+        for ((method, route, status), s) in series.iter() {
+            let _ = writeln!(
+                out,
+                "adminlog_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {}",
+                s.count
+            );
+        }
+        out.push_str("# HELP adminlog_http_request_duration_seconds Time to answer HTTP requests.\n");
+        out.push_str("# TYPE adminlog_http_request_duration_seconds histogram\n");
+        let mut by_route: BTreeMap<(&str, &str), Series> = BTreeMap::new();
+        for ((method, route, _), s) in series.iter() {
+            let total = by_route.entry((method, route)).or_default();
+            total.count += s.count;
+            total.sum_seconds += s.sum_seconds;
+            for (t, b) in total.buckets.iter_mut().zip(s.buckets) {
+                *t += b;
+            }
+        }
+        for ((method, route), s) in by_route {
+            let labels = format!("method=\"{method}\",route=\"{route}\"");
+            for (bound, count) in BUCKETS.iter().zip(s.buckets) {
+                let _ =
+                    writeln!(out, "adminlog_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+            }
+            let _ = writeln!(out, "adminlog_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
+            let _ = writeln!(out, "adminlog_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);
+            let _ = writeln!(out, "adminlog_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_buckets_requests() {
+        let metrics = Metrics::default();
+        metrics.observe("GET", "/healthz", 200, Duration::from_millis(3));
+        metrics.observe("GET", "/healthz", 200, Duration::from_millis(30));
+        let text = metrics.render();
+        assert!(text.contains("adminlog_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"));
+        assert!(text.contains("le=\"0.005\"} 1"));
+        assert!(text.contains("le=\"0.05\"} 2"));
+    }
+}

@@ -1,0 +1,82 @@
+//! The HTTP surface: the route table, error shapes, authentication and
+//! telemetry. The only module that knows actix-web.
+
+pub mod caller;
+pub mod error;
+pub mod handlers;
+pub mod metrics;
+pub mod state;
+mod telemetry;
+
+use actix_web::http::Method;
+use actix_web::web;
+
+use error::ApiError;
+use handlers::{admin_logs, administrators, api_keys, ops, session};
+
+pub use telemetry::{json_fallback, record_request};
+
+/// Requests larger than this are refused before they are read: a full batch
+/// of 1,000 maximal events fits.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+macro_rules! route_table {
+    ($( $prefix:literal { $( $path:literal { $($method:ident => $handler:path),+ } )* } )*) => {
+        /// Every (method, path) the server answers: the OpenAPI test checks
+        /// the spec against this list.
+        pub const ROUTES: &[(&str, &str)] = &[$($($((stringify!($method), concat!($prefix, $path)),)+)*)*];
+
+        /// Registers every route; a known path with an unknown method is a 405
+        /// that names the allowed methods.
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $($(
+                cfg.service(
+                    web::resource(concat!($prefix, $path))
+                        $(.route(web::method(Method::$method).to($handler)))+
+                        .default_service(web::to(|| async {
+                            let allowed = [$(stringify!($method)),+].join(", ");
+                            Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(format!(
+                                "this endpoint accepts {allowed}"
+                            )))
+                        })),
+                );
+            )*)*
+        }
+    };
+}
+
+route_table! {
+    "/api/v1" {
+        "/auth/login" { POST => session::login }
+        "/auth/logout" { POST => session::logout }
+        "/me" { GET => session::me }
+        "/admin-logs" { GET => admin_logs::list_admin_logs, POST => admin_logs::ingest_admin_logs }
+        "/admin-logs/export" { GET => admin_logs::export_admin_logs_csv }
+        "/actions" { GET => admin_logs::list_actions }
+        "/administrators" { GET => administrators::list_administrators, POST => administrators::create_administrator }
+        "/administrators/{id}" {
+            PATCH => administrators::update_administrator,
+            DELETE => administrators::delete_administrator
+        }
+        "/api-keys" { GET => api_keys::list_api_keys, POST => api_keys::create_api_key }
+        "/api-keys/{id}" { DELETE => api_keys::revoke_api_key }
+    }
+    "" {
+        "/healthz" { GET => ops::healthz }
+        "/readyz" { GET => ops::readyz }
+        "/metrics" { GET => ops::metrics }
+        "/openapi.yaml" { GET => ops::openapi_yaml }
+        "/api-docs" { GET => ops::api_docs }
+    }
+}
+
+/// Anything no route matches.
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such endpoint: see /api-docs".into()))
+}
+
+/// Path parameters that are not ids name nothing that exists.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|_, _| ApiError::NotFound("no such item: ids are whole numbers".into()).into())
+}

@@ -1,0 +1,14 @@
+//! What every handler shares.
+
+use crate::auth::tokens::TokenKeys;
+use crate::domain::cursor::CursorKey;
+use crate::storage::Db;
+
+use super::metrics::Metrics;
+
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub cursors: CursorKey,
+    pub metrics: Metrics,
+}

@@ -1,0 +1,12 @@
+//! The adminlog server: REST API, storage and command-line interface.
+//!
+//! Dependency direction: `http` -> `domain`, `storage`, `auth`;
+//! `storage` -> `domain`; `domain` depends on nothing but the wire types.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod http;
+pub mod storage;

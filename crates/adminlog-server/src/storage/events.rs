@@ -1,0 +1,311 @@
+//! The log itself: appending events and reading pages of them.
+//!
+//! Text columns are dictionary-encoded through `terms`: an event stores term
+//! ids, and a keyword search first finds the (few thousand) matching terms,
+//! then the events that point at them.
+
+use std::collections::{HashMap, HashSet};
+
+use adminlog_types::{Action, Event, LogFilter, Source};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+
+use super::schema::{events, organizations, terms};
+use super::{from_micros, on_any, to_micros, AnyConn, Db, StorageError, StorageResult};
+use crate::domain::cursor::Position;
+use crate::domain::ingest::EventDraft;
+
+/// Rows per INSERT: well under SQLite's and PostgreSQL's bind limits.
+const INSERT_CHUNK: usize = 500;
+/// Values per `IN (...)` list.
+const LOOKUP_CHUNK: usize = 900;
+
+/// Which events to read, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventSelection {
+    pub from_micros: Option<i64>,
+    pub to_micros: Option<i64>,
+    /// Already case-folded.
+    pub keyword: Option<String>,
+    pub actions: Vec<Action>,
+    pub after: Option<Position>,
+    pub limit: i64,
+    pub skip: i64,
+}
+
+impl EventSelection {
+    pub fn new(filter: &LogFilter, after: Option<Position>, limit: i64) -> EventSelection {
+        EventSelection {
+            from_micros: filter.from.map(|b| to_micros(b.start())),
+            to_micros: filter.to.map(|b| to_micros(b.end())),
+            keyword: filter.keyword.as_deref().map(fold),
+            actions: filter.actions.clone(),
+            after,
+            limit,
+            skip: 0,
+        }
+    }
+}
+
+/// The case-insensitive form of a term or keyword.
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// Where an event sits in the newest-first order.
+pub fn position_of(event: &Event) -> Position {
+    Position { ts_micros: to_micros(event.timestamp), id: event.id }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events)]
+struct EventRow {
+    id: i64,
+    ts: i64,
+    action: i16,
+    source: i16,
+    admin_term: Option<i64>,
+    user_email_term: Option<i64>,
+    user_name_term: Option<i64>,
+    domain_term: Option<i64>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
+struct NewEventRow<'a> {
+    org_id: i64,
+    id: i64,
+    ts: i64,
+    action: i16,
+    source: i16,
+    admin_term: Option<i64>,
+    user_email_term: Option<i64>,
+    user_name_term: Option<i64>,
+    domain_term: Option<i64>,
+    client_event_id: Option<&'a str>,
+    received_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = terms)]
+struct NewTermRow<'a> {
+    org_id: i64,
+    id: i64,
+    value: &'a str,
+    folded: String,
+}
+
+const SOURCE_ADMIN_PANEL: i16 = 0;
+const SOURCE_API: i16 = 1;
+
+fn source_code(source: Source) -> i16 {
+    match source {
+        Source::AdminPanel => SOURCE_ADMIN_PANEL,
+        Source::Api => SOURCE_API,
+    }
+}
+
+impl Db {
+    /// Stores a batch in one transaction and returns the ids in input order.
+    /// An event whose `client_event_id` is already stored is not stored again:
+    /// its existing id is returned.
+    pub fn append_events(&self, org_id: i64, drafts: &[EventDraft]) -> StorageResult<Vec<i64>> {
+        self.write(|conn| append_in(conn, org_id, drafts))
+    }
+
+    /// One page of events, newest first.
+    pub fn page_events(&self, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<Event>> {
+        self.read(|conn| page_in(conn, org_id, selection))
+    }
+}
+
+/// Appends inside the caller's transaction, so management actions and the
+/// events that record them commit together.
+pub(crate) fn append_in(conn: &mut AnyConn<'_>, org_id: i64, drafts: &[EventDraft]) -> StorageResult<Vec<i64>> {
+    // The no-op update takes the organization's row lock on PostgreSQL (SQLite
+    // already holds the database write lock): ids and terms are assigned by
+    // one writer per organization at a time.
+    let (mut last_event_id, mut last_term_id): (i64, i64) = on_any!(conn, |c| {
+        diesel::update(organizations::table.find(org_id))
+            .set(organizations::last_event_id.eq(organizations::last_event_id))
+            .execute(c)?;
+        organizations::table.find(org_id).select((organizations::last_event_id, organizations::last_term_id)).first(c)
+    })?;
+
+    let mut known_ids: HashMap<String, i64> = HashMap::new();
+    let client_ids: Vec<&str> = drafts.iter().filter_map(|d| d.client_event_id.as_deref()).collect();
+    for chunk in client_ids.chunks(LOOKUP_CHUNK) {
+        let found: Vec<(Option<String>, i64)> = on_any!(conn, |c| events::table
+            .filter(events::org_id.eq(org_id))
+            .filter(events::client_event_id.eq_any(chunk))
+            .select((events::client_event_id, events::id))
+            .load(c))?;
+        known_ids.extend(found.into_iter().filter_map(|(client, id)| client.map(|client| (client, id))));
+    }
+
+    let fresh: Vec<&EventDraft> = drafts
+        .iter()
+        .filter(|d| d.client_event_id.as_ref().is_none_or(|client| !known_ids.contains_key(client)))
+        .collect();
+    let term_ids = resolve_terms(conn, org_id, &fresh, &mut last_term_id)?;
+    let term = |text: &str| (!text.is_empty()).then(|| term_ids[text]);
+
+    let received_at = to_micros(time::OffsetDateTime::now_utc());
+    let mut ids = Vec::with_capacity(drafts.len());
+    let mut rows = Vec::with_capacity(fresh.len());
+    for draft in drafts {
+        if let Some(existing) = draft.client_event_id.as_ref().and_then(|client| known_ids.get(client)) {
+            ids.push(*existing);
+            continue;
+        }
+        last_event_id += 1;
+        if let Some(client) = &draft.client_event_id {
+            known_ids.insert(client.clone(), last_event_id);
+        }
+        ids.push(last_event_id);
+        rows.push(NewEventRow {
+            org_id,
+            id: last_event_id,
+            ts: to_micros(draft.timestamp),
+            action: draft.action.code(),
+            source: source_code(draft.source),
+            admin_term: term(&draft.admin_email),
+            user_email_term: term(&draft.user_email),
+            user_name_term: term(&draft.user_name),
+            domain_term: term(&draft.domain_name),
+            client_event_id: draft.client_event_id.as_deref(),
+            received_at,
+        });
+    }
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        on_any!(conn, |c| diesel::insert_into(events::table).values(chunk).execute(c))?;
+    }
+    on_any!(conn, |c| diesel::update(organizations::table.find(org_id))
+        .set((organizations::last_event_id.eq(last_event_id), organizations::last_term_id.eq(last_term_id)))
+        .execute(c))?;
+    Ok(ids)
+}
+
+/// The term id of every non-empty string of `drafts`, adding the new ones.
+fn resolve_terms<'d>(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    drafts: &[&'d EventDraft],
+    last_term_id: &mut i64,
+) -> StorageResult<HashMap<&'d str, i64>> {
+    let mut wanted: HashSet<&str> = HashSet::new();
+    for d in drafts {
+        for text in [&d.admin_email, &d.user_email, &d.user_name, &d.domain_name] {
+            if !text.is_empty() {
+                wanted.insert(text.as_str());
+            }
+        }
+    }
+    let wanted: Vec<&str> = wanted.into_iter().collect();
+    let mut ids: HashMap<&str, i64> = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(LOOKUP_CHUNK) {
+        let found: Vec<(String, i64)> = on_any!(conn, |c| terms::table
+            .filter(terms::org_id.eq(org_id))
+            .filter(terms::value.eq_any(chunk))
+            .select((terms::value, terms::id))
+            .load(c))?;
+        for (value, id) in found {
+            if let Some(key) = chunk.iter().find(|w| **w == value) {
+                ids.insert(key, id);
+            }
+        }
+    }
+    let mut new_rows = Vec::new();
+    for text in wanted {
+        if !ids.contains_key(text) {
+            *last_term_id += 1;
+            ids.insert(text, *last_term_id);
+            new_rows.push(NewTermRow { org_id, id: *last_term_id, value: text, folded: fold(text) });
+        }
+    }
+    for chunk in new_rows.chunks(INSERT_CHUNK) {
+        on_any!(conn, |c| diesel::insert_into(terms::table).values(chunk).execute(c))?;
+    }
+    Ok(ids)
+}
+
+pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<Event>> {
+    let contains = match conn {
+        AnyConn::Sqlite(_) => "instr",
+        AnyConn::Pg(_) => "strpos",
+    };
+    let term_match =
+        format!("(SELECT terms.id FROM terms WHERE terms.org_id = events.org_id AND {contains}(terms.folded, ");
+    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
+    let rows: Vec<EventRow> = on_any!(conn, |c| {
+        let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
+        if let Some(from) = selection.from_micros {
+            query = query.filter(events::ts.ge(from));
+        }
+        if let Some(to) = selection.to_micros {
+            query = query.filter(events::ts.le(to));
+        }
+        if !codes.is_empty() {
+            query = query.filter(events::action.eq_any(&codes));
+        }
+        if let Some(keyword) = &selection.keyword {
+            query = query.filter(
+                diesel::dsl::sql::<Bool>(&format!("(events.admin_term IN {term_match}"))
+                    .bind::<Text, _>(keyword)
+                    .sql(&format!(") > 0) OR events.user_email_term IN {term_match}"))
+                    .bind::<Text, _>(keyword)
+                    .sql(&format!(") > 0) OR events.user_name_term IN {term_match}"))
+                    .bind::<Text, _>(keyword)
+                    .sql(&format!(") > 0) OR events.domain_term IN {term_match}"))
+                    .bind::<Text, _>(keyword)
+                    .sql(") > 0))"),
+            );
+        }
+        if let Some(after) = selection.after {
+            // A row comparison: the form PostgreSQL serves from the index.
+            query = query.filter(
+                diesel::dsl::sql::<Bool>("(events.ts, events.id) < (")
+                    .bind::<BigInt, _>(after.ts_micros)
+                    .sql(", ")
+                    .bind::<BigInt, _>(after.id)
+                    .sql(")"),
+            );
+        }
+        query.order((events::ts.desc(), events::id.desc())).limit(selection.limit).offset(selection.skip).load(c)
+    })?;
+
+    let mut wanted: Vec<i64> = rows
+        .iter()
+        .flat_map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term])
+        .flatten()
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut texts: HashMap<i64, String> = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(LOOKUP_CHUNK) {
+        let found: Vec<(i64, String)> = on_any!(conn, |c| terms::table
+            .filter(terms::org_id.eq(org_id))
+            .filter(terms::id.eq_any(chunk))
+            .select((terms::id, terms::value))
+            .load(c))?;
+        texts.extend(found);
+    }
+    let text = |id: Option<i64>| id.and_then(|id| texts.get(&id).cloned()).unwrap_or_default();
+    rows.into_iter()
+        .map(|row| {
+            let action = Action::from_code(row.action).ok_or_else(|| {
+                StorageError::Corrupt(format!("event {} has unknown action code {}", row.id, row.action))
+            })?;
+            Ok(Event {
+                id: row.id,
+                timestamp: from_micros(row.ts),
+                action,
+                admin_email: text(row.admin_term),
+                user_email: text(row.user_email_term),
+                user_name: text(row.user_name_term),
+                domain_name: row.domain_term.map(|id| text(Some(id))),
+                source: if row.source == SOURCE_API { Source::Api } else { Source::AdminPanel },
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,230 @@
+//! The storage boundary: everything that knows SQL lives under this module.
+//!
+//! [`Db`] wraps a connection pool for SQLite or PostgreSQL. Each query is
+//! written once inside [`on_any!`], which compiles it for both backends;
+//! where the SQL must differ, the code matches on [`AnyConn`] here and nowhere
+//! else. Handlers and the domain never see diesel.
+
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub mod accounts;
+pub mod events;
+mod schema;
+pub mod security;
+
+/// Runs `$body` with `$c` bound to the concrete connection, compiling the body
+/// once per backend.
+macro_rules! on_any {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::storage::AnyConn::Sqlite(inner) => {
+                let $c: &mut diesel::sqlite::SqliteConnection = &mut **inner;
+                $body
+            }
+            $crate::storage::AnyConn::Pg(inner) => {
+                let $c: &mut diesel::pg::PgConnection = &mut **inner;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_any;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the database is busy or unreachable: {0}")]
+    Unavailable(String),
+    #[error("invalid database URL: {0}")]
+    BadUrl(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+impl From<diesel::r2d2::PoolError> for StorageError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        StorageError::Unavailable(error.to_string())
+    }
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// A borrowed connection (or transaction) on either backend.
+pub enum AnyConn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Pg(&'a mut PgConnection),
+}
+
+enum Pools {
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+    Pg(Pool<ConnectionManager<PgConnection>>),
+}
+
+/// The database: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Db {
+    pools: std::sync::Arc<Pools>,
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        // WAL lets readers run beside the writer; synchronous=NORMAL in WAL
+        // mode keeps every committed transaction across a process kill.
+        diesel::sql_query(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
+        )
+        .execute(conn)
+        .map(|_| ())
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Where the data lives, from a `--database-url` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// `postgres://...` or `postgresql://...` selects PostgreSQL; `sqlite://PATH`
+    /// or a plain path selects SQLite.
+    pub fn parse(url: &str) -> DatabaseUrl {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DatabaseUrl::Postgres(url.to_owned())
+        } else {
+            DatabaseUrl::Sqlite(url.strip_prefix("sqlite://").unwrap_or(url).to_owned())
+        }
+    }
+}
+
+impl Db {
+    /// Opens the pool and fails fast (within `timeout`) when the database
+    /// cannot be reached.
+    pub fn connect(url: &DatabaseUrl, max_connections: u32, timeout: Duration) -> StorageResult<Db> {
+        let pools = match url {
+            DatabaseUrl::Sqlite(path) => {
+                let pool = Pool::builder()
+                    .max_size(max_connections)
+                    .connection_timeout(timeout)
+                    .connection_customizer(Box::new(SqlitePragmas))
+                    .build(ConnectionManager::<SqliteConnection>::new(path))
+                    .map_err(|e| StorageError::BadUrl(format!("cannot open SQLite database `{path}`: {e}")))?;
+                Pools::Sqlite(pool)
+            }
+            DatabaseUrl::Postgres(url) => {
+                // r2d2 hides the cause behind a timeout; one direct attempt
+                // reports it.
+                PgConnection::establish(url).map_err(|e| StorageError::BadUrl(e.to_string()))?;
+                let pool = Pool::builder()
+                    .max_size(max_connections)
+                    .connection_timeout(timeout)
+                    .build(ConnectionManager::<PgConnection>::new(url))
+                    .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+                Pools::Pg(pool)
+            }
+        };
+        Ok(Db { pools: std::sync::Arc::new(pools) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match *self.pools {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the embedded migrations of this backend that are not applied yet.
+    pub fn migrate(&self) -> StorageResult<usize> {
+        let failed =
+            |e: Box<dyn std::error::Error + Send + Sync>| StorageError::Unavailable(format!("migration failed: {e}"));
+        match &*self.pools {
+            Pools::Sqlite(pool) => {
+                pool.get()?.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()).map_err(failed)
+            }
+            Pools::Pg(pool) => pool.get()?.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()).map_err(failed),
+        }
+    }
+
+    /// Runs `work` on one pooled connection, outside a transaction.
+    pub(crate) fn read<T>(&self, work: impl FnOnce(&mut AnyConn<'_>) -> StorageResult<T>) -> StorageResult<T> {
+        match &*self.pools {
+            Pools::Sqlite(pool) => {
+                let mut conn: PooledConnection<_> = pool.get()?;
+                work(&mut AnyConn::Sqlite(&mut conn))
+            }
+            Pools::Pg(pool) => {
+                let mut conn: PooledConnection<_> = pool.get()?;
+                work(&mut AnyConn::Pg(&mut conn))
+            }
+        }
+    }
+
+    /// Runs `work` in one write transaction. On SQLite the transaction takes
+    /// the write lock up front, so two writers queue instead of failing.
+    pub(crate) fn write<T>(&self, work: impl FnOnce(&mut AnyConn<'_>) -> StorageResult<T>) -> StorageResult<T> {
+        match &*self.pools {
+            Pools::Sqlite(pool) => {
+                let mut conn = pool.get()?;
+                conn.immediate_transaction(|tx| work(&mut AnyConn::Sqlite(tx)))
+            }
+            Pools::Pg(pool) => {
+                let mut conn = pool.get()?;
+                conn.transaction(|tx| work(&mut AnyConn::Pg(tx)))
+            }
+        }
+    }
+
+    /// A trivial query: is the database answering?
+    pub fn ping(&self) -> StorageResult<()> {
+        self.read(|conn| {
+            on_any!(conn, |c| diesel::sql_query("SELECT 1").execute(c))?;
+            Ok(())
+        })
+    }
+}
+
+/// Microseconds since the Unix epoch: how every time is stored.
+pub fn to_micros(at: time::OffsetDateTime) -> i64 {
+    (at.unix_timestamp_nanos() / 1_000) as i64
+}
+
+pub fn from_micros(micros: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Maps a unique-constraint violation to a conflict the caller can explain.
+pub(crate) fn conflict_as(error: diesel::result::Error, message: &str) -> StorageError {
+    match error {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            StorageError::Conflict(message.to_owned())
+        }
+        other => StorageError::Query(other),
+    }
+}

@@ -1,0 +1,92 @@
+//! Diesel's view of the tables; the SQL lives in `migrations/<backend>/`.
+
+diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        name -> Text,
+        plan -> Text,
+        created_at -> BigInt,
+        last_event_id -> BigInt,
+        last_term_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    administrators (org_id, id) {
+        org_id -> BigInt,
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    admin_directory (email) {
+        email -> Text,
+        org_id -> BigInt,
+        admin_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_keys (org_id, id) {
+        org_id -> BigInt,
+        id -> BigInt,
+        name -> Text,
+        scopes -> Text,
+        secret_hash -> Binary,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (org_id, jti) {
+        org_id -> BigInt,
+        jti -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        scope -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    terms (org_id, id) {
+        org_id -> BigInt,
+        id -> BigInt,
+        value -> Text,
+        folded -> Text,
+    }
+}
+
+diesel::table! {
+    events (org_id, id) {
+        org_id -> BigInt,
+        id -> BigInt,
+        ts -> BigInt,
+        action -> SmallInt,
+        source -> SmallInt,
+        admin_term -> Nullable<BigInt>,
+        user_email_term -> Nullable<BigInt>,
+        user_name_term -> Nullable<BigInt>,
+        domain_term -> Nullable<BigInt>,
+        client_event_id -> Nullable<Text>,
+        received_at -> BigInt,
+    }
+}
