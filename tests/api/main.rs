@@ -1,1 +1,10 @@
+//! The REST API, black-box, on SQLite and PostgreSQL.
 
+mod access;
+mod accounts;
+mod export;
+mod fixtures;
+mod ingest;
+mod ops;
+mod query;
+mod session;

@@ -88,7 +88,6 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-            .app_data(http::path_config())
             .wrap(ErrorHandlers::new().default_handler(http::json_fallback))
             .wrap(from_fn(http::record_request))
             .configure(http::configure)

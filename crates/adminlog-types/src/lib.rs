@@ -9,8 +9,8 @@ mod event;
 mod query;
 
 pub use account::{
-    Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, Created, CreatedApiKey, LoginRequest,
-    LoginResponse, Me, Organization, Plan, Role, Scope, UpdateAdministratorRequest,
+    Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, CreatedApiKey, LoginRequest, LoginResponse,
+    Me, Organization, Plan, Role, Scope, UpdateAdministratorRequest,
 };
 pub use action::{Action, UnknownAction};
 pub use csv_row::{csv_cells, csv_timestamp, csv_writer, neutralise_formula, CSV_HEADER};

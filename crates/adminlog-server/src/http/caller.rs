@@ -46,7 +46,7 @@ fn caller_from_key(state: &AppState, presented: api_keys::PresentedKey) -> Resul
     if key.revoked_at.is_some() || !presented.matches(&key.secret_hash) {
         return Err(ApiError::Unauthorized(INVALID));
     }
-    let tenant = state.db.tenant(key.org_id)?;
+    let tenant = tenant_of(state, key.org_id)?;
     Ok(Caller { tenant, principal: Principal::ApiKey { id: key.id, name: key.name, scopes: key.scopes } })
 }
 
@@ -58,7 +58,7 @@ fn caller_from_claims(state: &AppState, claims: Claims) -> Result<Caller, ApiErr
     // The role comes from the database, not the token: a demotion or removal
     // takes effect on the next request.
     let admin = state.db.admin(claims.org, admin_id)?.ok_or(ApiError::Unauthorized(INVALID))?;
-    let tenant = state.db.tenant(admin.org_id)?;
+    let tenant = tenant_of(state, admin.org_id)?;
     Ok(Caller {
         tenant,
         principal: Principal::Administrator {
@@ -69,4 +69,12 @@ fn caller_from_claims(state: &AppState, claims: Claims) -> Result<Caller, ApiErr
             token_expires_at: claims.exp,
         },
     })
+}
+
+/// A credential whose organization is gone is simply invalid.
+fn tenant_of(state: &AppState, org_id: i64) -> Result<crate::domain::access::Tenant, ApiError> {
+    match state.db.tenant(org_id) {
+        Err(crate::storage::StorageError::NotFound) => Err(ApiError::Unauthorized(INVALID)),
+        other => Ok(other?),
+    }
 }

@@ -35,9 +35,12 @@ macro_rules! route_table {
                         $(.route(web::method(Method::$method).to($handler)))+
                         .default_service(web::to(|| async {
                             let allowed = [$(stringify!($method)),+].join(", ");
-                            Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(format!(
-                                "this endpoint accepts {allowed}"
-                            )))
+                            let error = ApiError::MethodNotAllowed(format!("this endpoint accepts {allowed}"));
+                            let mut response = actix_web::ResponseError::error_response(&error);
+                            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed) {
+                                response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+                            }
+                            response
                         })),
                 );
             )*)*
@@ -73,10 +76,4 @@ route_table! {
 /// Anything no route matches.
 pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NotFound("no such endpoint: see /api-docs".into()))
-}
-
-/// Path parameters that are not ids name nothing that exists.
-pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|_, _| ApiError::NotFound("no such item: ids are whole numbers".into()).into())
 }

@@ -59,7 +59,19 @@ pub enum StorageError {
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for StorageError {
+    fn from(error: diesel::result::Error) -> Self {
+        match &error {
+            // SQLite's busy timeout ran out: the database is overloaded, not broken.
+            diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
+                StorageError::Unavailable(info.message().to_owned())
+            }
+            _ => StorageError::Query(error),
+        }
+    }
 }
 
 impl From<diesel::r2d2::PoolError> for StorageError {
@@ -95,7 +107,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
         // WAL lets readers run beside the writer; synchronous=NORMAL in WAL
         // mode keeps every committed transaction across a process kill.
         diesel::sql_query(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
+            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
              PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
         )
         .execute(conn)
@@ -131,6 +143,7 @@ impl Db {
             DatabaseUrl::Sqlite(path) => {
                 let pool = Pool::builder()
                     .max_size(max_connections)
+                    .min_idle(Some(1))
                     .connection_timeout(timeout)
                     .connection_customizer(Box::new(SqlitePragmas))
                     .build(ConnectionManager::<SqliteConnection>::new(path))
@@ -143,6 +156,7 @@ impl Db {
                 PgConnection::establish(url).map_err(|e| StorageError::BadUrl(e.to_string()))?;
                 let pool = Pool::builder()
                     .max_size(max_connections)
+                    .min_idle(Some(2))
                     .connection_timeout(timeout)
                     .build(ConnectionManager::<PgConnection>::new(url))
                     .map_err(|e| StorageError::Unavailable(e.to_string()))?;

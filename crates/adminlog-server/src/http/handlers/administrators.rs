@@ -49,7 +49,7 @@ pub async fn update_administrator(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Caller,
-    path: web::Path<i64>,
+    path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.may_manage_organization()?;
@@ -62,7 +62,7 @@ pub async fn update_administrator(
         problems.push(Problem::new("body", "give name, role or both"));
     }
     into_result(problems).map_err(ApiError::Validation)?;
-    let id = path.into_inner();
+    let id = super::parse_id(&path)?;
     let admin = blocking(move || {
         let (actor, source) = caller.actor();
         let log = |a: &crate::storage::accounts::AdminRecord| {
@@ -77,10 +77,10 @@ pub async fn update_administrator(
 pub async fn delete_administrator(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<i64>,
+    path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.may_manage_organization()?;
-    let id = path.into_inner();
+    let id = super::parse_id(&path)?;
     blocking(move || {
         let (actor, source) = caller.actor();
         let log = |a: &crate::storage::accounts::AdminRecord| {

@@ -48,10 +48,10 @@ pub async fn create_api_key(
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<i64>,
+    path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.may_manage_organization()?;
-    let id = path.into_inner();
+    let id = super::parse_id(&path)?;
     blocking(move || {
         let (actor, source) = caller.actor();
         let log = |k: &crate::storage::accounts::ApiKeyRecord| {

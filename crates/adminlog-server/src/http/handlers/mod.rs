@@ -28,3 +28,9 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(body)
         .map_err(|e| ApiError::InvalidRequest(format!("the body is not valid JSON for this endpoint: {e}")))
 }
+
+/// An `{id}` path segment. Checked after authorization, so a caller without
+/// access learns nothing from the id's shape.
+pub fn parse_id(segment: &str) -> Result<i64, ApiError> {
+    segment.parse().map_err(|_| ApiError::NotFound(format!("no item has the id `{segment}`: ids are whole numbers")))
+}

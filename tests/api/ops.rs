@@ -1,0 +1,94 @@
+//! Health, readiness, metrics, the contract, and the error shape of
+//! unknown routes and methods.
+
+use std::collections::BTreeSet;
+
+use adminlog_server::http::ROUTES;
+use adminlog_tests::on_both_backends;
+use adminlog_tests::reqwest::Method;
+use adminlog_types::Plan;
+
+const SPEC: &str = include_str!("../../api-spec/openapi.yaml");
+
+/// (METHOD, path) of every operation in the spec: paths sit at two spaces
+/// under `paths:`, methods at four.
+fn spec_operations() -> BTreeSet<(String, String)> {
+    let mut operations = BTreeSet::new();
+    let mut in_paths = false;
+    let mut path = String::new();
+    for line in SPEC.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if indent == 0 && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            in_paths = trimmed == "paths:";
+        } else if in_paths && indent == 2 && trimmed.ends_with(':') {
+            path = trimmed.trim_end_matches(':').trim_matches(['\'', '"']).to_owned();
+        } else if in_paths && indent == 4 {
+            let method = trimmed.trim_end_matches(':');
+            if ["get", "post", "put", "patch", "delete"].contains(&method) {
+                operations.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn the_spec_lists_exactly_the_served_routes() {
+    let served: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    assert_eq!(spec_operations(), served);
+}
+
+on_both_backends! {
+    async fn health_readiness_and_metrics_answer(app) {
+        let health = app.request(Method::GET, "/healthz", None, None).await;
+        health.assert_status(200);
+        assert_eq!(health.json()["status"], "ok");
+        app.request(Method::GET, "/readyz", None, None).await.assert_status(200);
+        app.request(Method::GET, "/nowhere", None, None).await.assert_error(404, "not_found");
+        let metrics = app.request(Method::GET, "/metrics", None, None).await;
+        metrics.assert_status(200);
+        assert!(metrics.text.contains("adminlog_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"), "{}", metrics.text);
+        assert!(metrics.text.contains("route=\"unmatched\",status=\"404\""));
+    }
+
+    async fn the_served_contract_is_the_committed_file(app) {
+        let served = app.request(Method::GET, "/openapi.yaml", None, None).await;
+        served.assert_status(200);
+        assert_eq!(served.text, SPEC);
+        let docs = app.request(Method::GET, "/api-docs", None, None).await;
+        docs.assert_status(200);
+        for (method, path) in spec_operations() {
+            assert!(docs.text.contains(&format!("<code>{method} {path}</code>")), "{method} {path} missing from /api-docs");
+        }
+    }
+
+    async fn wrong_methods_are_a_json_405(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        for (method, path) in [(Method::PUT, "/api/v1/admin-logs"), (Method::GET, "/api/v1/auth/login"), (Method::POST, "/healthz"), (Method::GET, "/api-keys/1")] {
+            let reply = app.request(method.clone(), path, Some(&org.token), None).await;
+            if path == "/api-keys/1" {
+                reply.assert_error(404, "not_found");
+            } else {
+                reply.assert_error(405, "method_not_allowed");
+            }
+        }
+        let reply = app.request(Method::GET, "/api/v1/api-keys/1", Some(&org.token), None).await;
+        reply.assert_error(405, "method_not_allowed");
+        assert_eq!(reply.header("allow").as_deref(), Some("DELETE"));
+        let reply = app.request(Method::PUT, "/api/v1/administrators/1", Some(&org.token), None).await;
+        assert_eq!(reply.header("allow").as_deref(), Some("PATCH, DELETE"));
+    }
+
+    async fn the_action_list_has_the_seed_actions_in_order(app) {
+        let org = app.org("Acme", Plan::Starter).await;
+        let actions = app.get("/api/v1/actions", &org.token).await.json();
+        let items = actions["items"].as_array().unwrap();
+        assert_eq!(items.iter().filter(|a| a["extension"] == false).count(), 38);
+        assert_eq!(items[0]["name"], "LOG_IN");
+        assert_eq!(items[0]["explanation"], "Administrator logged into the Admin Panel");
+        assert_eq!(items[37]["name"], "SET_ENROLLMENT_EMAIL");
+        assert!(items[38..].iter().all(|a| a["extension"] == true));
+        app.request(Method::GET, "/api/v1/actions", None, None).await.assert_error(401, "unauthorized");
+    }
+}

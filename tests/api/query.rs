@@ -1,0 +1,160 @@
+//! GET /api/v1/admin-logs: every filter, alone and combined; order;
+//! pagination; bad input.
+
+use adminlog_tests::serde_json::json;
+use adminlog_tests::{enc, on_both_backends};
+use adminlog_types::Plan;
+
+use crate::fixtures::{ids, load_june, pick};
+
+const IN_2016: &str = "from=2016-01-01&to=2016-12-31";
+
+on_both_backends! {
+    async fn no_filter_lists_newest_first_with_every_field(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let e = load_june(&app, &org).await;
+        assert_eq!(ids(&app, &org.token, IN_2016).await, pick(&e, &[7, 6, 5, 4, 3, 2, 1]));
+        let page = app.get(&format!("/api/v1/admin-logs?{IN_2016}&limit=2"), &org.token).await.json();
+        assert_eq!(page["items"][0], json!({
+            "id": e[6], "timestamp": "2016-06-12T00:00:00Z", "action": "DELETE_USER", "admin_email": "",
+            "user_email": "zed@example.com", "user_name": "Zed", "domain_name": null, "source": "api"
+        }));
+        assert_eq!(page["items"][1]["source"], "admin_panel");
+        assert_eq!(page["items"][1]["domain_name"], "GitLab");
+        // Without any filter the organization's own events come first.
+        let all = app.get("/api/v1/admin-logs", &org.token).await.json();
+        assert_eq!(all["items"][0]["action"], "CREATE_API_KEY");
+    }
+
+    async fn date_bounds_are_whole_inclusive_utc_days(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let e = load_june(&app, &org).await;
+        assert_eq!(ids(&app, &org.token, "from=2016-06-10&to=2016-06-11").await, pick(&e, &[6, 5, 4]));
+        assert_eq!(ids(&app, &org.token, "from=2016-06-12&to=2016-06-12").await, pick(&e, &[7]));
+        assert_eq!(ids(&app, &org.token, "to=2016-06-09").await, pick(&e, &[3, 2, 1]));
+    }
+
+    async fn instant_bounds_are_inclusive(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let e = load_june(&app, &org).await;
+        let q = format!("from={}&to={}", enc("2016-06-09T13:59:19Z"), enc("2016-06-09T15:59:24+02:00"));
+        assert_eq!(ids(&app, &org.token, &q).await, pick(&e, &[3, 2]));
+    }
+
+    async fn keyword_matches_any_of_four_fields_as_a_case_insensitive_substring(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let e = load_june(&app, &org).await;
+        let cases: [(&str, &[usize]); 7] = [
+            ("ALICE", &[5, 4]),          // administrator email, any case
+            ("jane.roe@", &[6, 5]),      // user email
+            ("John", &[3, 2]),           // user name
+            ("vpn", &[3, 2, 1]),         // domain name
+            ("e R", &[6, 5]),            // inside "Jane Roe", with a space
+            ("example.com", &[7, 6, 5]), // several fields
+            ("nobody-here", &[]),
+        ];
+        for (keyword, expected) in cases {
+            let q = format!("{IN_2016}&keyword={}", enc(keyword));
+            assert_eq!(ids(&app, &org.token, &q).await, pick(&e, expected), "keyword {keyword}");
+        }
+    }
+
+    async fn actions_filter_accepts_lists_and_repeats(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let e = load_june(&app, &org).await;
+        let expected = pick(&e, &[3, 1]);
+        assert_eq!(ids(&app, &org.token, &format!("{IN_2016}&actions=ISSUE_TOKEN,CREATE_DOMAIN")).await, expected);
+        assert_eq!(ids(&app, &org.token, &format!("{IN_2016}&actions=ISSUE_TOKEN&actions=CREATE_DOMAIN")).await, expected);
+        assert_eq!(ids(&app, &org.token, &format!("{IN_2016}&actions=LOG_IN")).await, pick(&e, &[4]));
+        assert_eq!(ids(&app, &org.token, &format!("{IN_2016}&actions=EDIT_BILLING")).await, Vec::<i64>::new());
+    }
+
+    async fn filters_combine_with_and(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let e = load_june(&app, &org).await;
+        assert_eq!(ids(&app, &org.token, "from=2016-06-10&keyword=jane&actions=EDIT_USER").await, pick(&e, &[6]));
+        assert_eq!(ids(&app, &org.token, "from=2016-06-10&to=2016-06-10&keyword=jane").await, pick(&e, &[5]));
+        assert_eq!(ids(&app, &org.token, "to=2016-06-10&keyword=vpn&actions=ISSUE_TOKEN,LOG_IN").await, pick(&e, &[3]));
+        assert_eq!(ids(&app, &org.token, "from=2016-06-11&keyword=vpn").await, Vec::<i64>::new());
+    }
+
+    async fn pagination_reaches_the_end_without_gaps_or_repeats(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        // 95 events, in groups of five sharing a timestamp, sent out of order.
+        let events: Vec<_> = (0..95)
+            .map(|i| json!({"timestamp": format!("2016-03-{:02}T10:00:00Z", 1 + (i * 7 % 19)), "action": "ISSUE_TOKEN", "user_name": format!("user{i}")}))
+            .collect();
+        app.ingest(&key, events).await;
+        let all = app.all_pages(&org.token, IN_2016, 7).await;
+        assert_eq!(all.len(), 95);
+        let mut keys: Vec<(String, i64)> = all.iter().map(|e| (e["timestamp"].as_str().unwrap().to_owned(), e["id"].as_i64().unwrap())).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(keys, sorted, "newest first, ties by id descending");
+        keys.dedup();
+        assert_eq!(keys.len(), 95);
+        // A page size that divides the total still ends with a null cursor.
+        assert_eq!(app.all_pages(&org.token, IN_2016, 19).await.len(), 95);
+    }
+
+    async fn cursors_stay_stable_while_new_events_arrive(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        let old: Vec<_> = (0..30).map(|i| json!({"timestamp": format!("2020-01-01T00:00:{i:02}Z"), "action": "LOG_IN", "admin_email": "a@acme.example"})).collect();
+        let mut expected = app.ingest(&key, old).await;
+        expected.reverse();
+        let first = app.get("/api/v1/admin-logs?to=2020-12-31&limit=10", &org.token).await.json();
+        let mut seen: Vec<i64> = first["items"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
+        // Newer events arrive between pages.
+        app.ingest(&key, vec![json!({"timestamp": "2020-06-01T00:00:00Z", "action": "LOG_OUT", "admin_email": "a@acme.example"})]).await;
+        let mut cursor = first["next_cursor"].as_str().map(str::to_owned);
+        while let Some(c) = cursor {
+            let page = app.get(&format!("/api/v1/admin-logs?to=2020-12-31&limit=10&cursor={c}"), &org.token).await.json();
+            seen.extend(page["items"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()));
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(seen, expected);
+    }
+
+    async fn bad_query_input_is_a_400_naming_the_problem(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let cases = [
+            ("from=2016-06-10&to=2016-06-09", "from", "after"),
+            ("actions=ISSUE_TOKEN,FLY_TO_MOON", "actions", "FLY_TO_MOON"),
+            ("limit=0", "limit", "1 to 1000"),
+            ("limit=1001", "limit", "1 to 1000"),
+            ("limit=ten", "limit", "1 to 1000"),
+            ("from=June", "from", "YYYY-MM-DD"),
+            ("to=2016-13-01", "to", "YYYY-MM-DD"),
+            ("keyword=a%00b", "keyword", "control"),
+            ("sort=asc", "sort", "not a parameter"),
+        ];
+        for (query, field, words) in cases {
+            let reply = app.get(&format!("/api/v1/admin-logs?{query}"), &org.token).await;
+            reply.assert_error(400, "validation_failed");
+            let problem = &reply.json()["error"]["details"][0];
+            assert_eq!(problem["field"], field, "{query}");
+            assert!(problem["message"].as_str().unwrap().contains(words), "{query}: {}", reply.text);
+        }
+        let long = "k".repeat(257);
+        app.get(&format!("/api/v1/admin-logs?keyword={long}"), &org.token).await.assert_error(400, "validation_failed");
+        app.get(&format!("/api/v1/admin-logs?keyword={}", "k".repeat(256)), &org.token).await.assert_status(200);
+    }
+
+    async fn malformed_or_forged_cursors_are_a_400(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        load_june(&app, &org).await;
+        let page = app.get(&format!("/api/v1/admin-logs?{IN_2016}&limit=2"), &org.token).await.json();
+        let good = page["next_cursor"].as_str().unwrap().to_owned();
+        let mut forged = good.clone().into_bytes();
+        forged[3] = if forged[3] == b'A' { b'B' } else { b'A' };
+        for bad in ["garbage", "", "AAAA", std::str::from_utf8(&forged).unwrap()] {
+            if bad.is_empty() { continue; }
+            let reply = app.get(&format!("/api/v1/admin-logs?{IN_2016}&cursor={}", enc(bad)), &org.token).await;
+            reply.assert_error(400, "invalid_request");
+            assert!(reply.json()["error"]["message"].as_str().unwrap().contains("cursor"));
+        }
+        app.get(&format!("/api/v1/admin-logs?{IN_2016}&cursor={good}"), &org.token).await.assert_status(200);
+    }
+}
