@@ -210,13 +210,13 @@ fn parse_bound(value: &str, field: &str, slot: &mut Option<TimeBound>, problems:
 
 /// Trims the keyword; an empty one means no keyword filter.
 pub fn check_keyword(raw: &str) -> Result<Option<String>, String> {
-    let keyword = raw.trim();
-    if keyword.chars().count() > MAX_KEYWORD_CHARS {
+    if raw.chars().count() > MAX_KEYWORD_CHARS {
         return Err(format!("must be at most {MAX_KEYWORD_CHARS} characters"));
     }
-    if keyword.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err("must not contain control characters".to_owned());
     }
+    let keyword = raw.trim();
     Ok((!keyword.is_empty()).then(|| keyword.to_owned()))
 }
 

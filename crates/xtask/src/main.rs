@@ -1,1 +1,111 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's chores, in Rust so they need nothing
+//! but the toolchain (and Python 3 for the contract tools, which it installs
+//! into a virtual environment at pinned versions).
+//!
+//! - `run [ARGS]`: build and start the product on SQLite with demo data.
+//! - `test`: every check CI runs: format, lints, the wasm32 build of the
+//!   shared types, all Rust tests, the OpenAPI validation and the
+//!   schemathesis smoke test.
+//! - `smoke`: only the OpenAPI validation and the schemathesis smoke test.
+
+mod http;
+mod smoke;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("smoke") => smoke::contract_checks(),
+        _ => {
+            eprintln!("usage: cargo xtask run [ARGS] | test | smoke");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask sits two levels down").to_owned()
+}
+
+/// Where cargo puts build output (CI keeps it outside the clone).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+/// Runs a command to completion, failing with its name when it fails.
+pub fn step(name: &str, command: &mut Command) -> Result<(), String> {
+    println!("\n==> {name}");
+    let started = Instant::now();
+    let status = command.status().map_err(|e| format!("{name}: cannot start: {e}"))?;
+    println!(
+        "<== {name}: {} in {:.0} s",
+        if status.success() { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+/// The path of a binary built into the debug profile.
+pub fn debug_binary(name: &str) -> PathBuf {
+    target_dir().join("debug").join(name)
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    step("build adminlog", cargo().args(["build", "--quiet", "-p", "adminlog-server", "--bin", "adminlog"]))?;
+    let mut command = Command::new(debug_binary("adminlog"));
+    command.current_dir(root()).args(["serve", "--demo"]).args(args);
+    let status = command.status().map_err(|e| format!("cannot start adminlog: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("adminlog exited with {status}"))
+    }
+}
+
+fn test() -> Result<(), String> {
+    let started = Instant::now();
+    step("format", cargo().args(["fmt", "--all", "--", "--check"]))?;
+    step("clippy", cargo().args(["clippy", "--quiet", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    tools::ensure_wasm_target()?;
+    step(
+        "shared types build for wasm32",
+        cargo().args([
+            "check",
+            "--quiet",
+            "-p",
+            "adminlog-types",
+            "-p",
+            "adminlog-frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]),
+    )?;
+    step("rust tests (unit and black-box API, SQLite and PostgreSQL)", cargo().args(["test", "--workspace"]))?;
+    smoke::contract_checks()?;
+    println!("\nAll checks passed in {:.0} s.", started.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,22 @@
+# Build stage: the release binary (SQLite is bundled; PostgreSQL uses libpq).
+FROM rust:1.95-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Cargo.toml Cargo.lock rustfmt.toml ./
+COPY .cargo .cargo
+COPY crates crates
+COPY frontend frontend
+COPY tests tests
+COPY api-spec api-spec
+RUN cargo build --release --locked -p adminlog-server --bin adminlog
+
+# Run stage: the binary and libpq, as an unprivileged user.
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/target/release/adminlog /usr/local/bin/adminlog
+USER 65534:65534
+ENV ADMINLOG_BIND=0.0.0.0:8080
+EXPOSE 8080
+ENTRYPOINT ["adminlog"]
+CMD ["serve"]
