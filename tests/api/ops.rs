@@ -45,7 +45,7 @@ on_both_backends! {
         health.assert_status(200);
         assert_eq!(health.json()["status"], "ok");
         app.request(Method::GET, "/readyz", None, None).await.assert_status(200);
-        app.request(Method::GET, "/nowhere", None, None).await.assert_error(404, "not_found");
+        app.request(Method::GET, "/api/v1/nowhere", None, None).await.assert_error(404, "not_found");
         let metrics = app.request(Method::GET, "/metrics", None, None).await;
         metrics.assert_status(200);
         assert!(metrics.text.contains("adminlog_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"), "{}", metrics.text);
@@ -68,7 +68,8 @@ on_both_backends! {
         for (method, path) in [(Method::PUT, "/api/v1/admin-logs"), (Method::GET, "/api/v1/auth/login"), (Method::POST, "/healthz"), (Method::GET, "/api-keys/1")] {
             let reply = app.request(method.clone(), path, Some(&org.token), None).await;
             if path == "/api-keys/1" {
-                reply.assert_error(404, "not_found");
+                // Outside /api, a GET is a route of the browser app.
+                reply.assert_status(200);
             } else {
                 reply.assert_error(405, "method_not_allowed");
             }
@@ -78,6 +79,29 @@ on_both_backends! {
         assert_eq!(reply.header("allow").as_deref(), Some("DELETE"));
         let reply = app.request(Method::PUT, "/api/v1/administrators/1", Some(&org.token), None).await;
         assert_eq!(reply.header("allow").as_deref(), Some("PATCH, DELETE"));
+    }
+
+    async fn the_browser_app_is_served_with_spa_fallback_and_a_strict_policy(app) {
+        for path in ["/", "/admin-logs?from=2016-06-01&keyword=john", "/administrators"] {
+            let reply = app.request(Method::GET, path, None, None).await;
+            reply.assert_status(200);
+            assert!(reply.text.contains("<title>adminlog app</title>"), "{path}");
+            assert_eq!(reply.header("content-type").as_deref(), Some("text/html; charset=utf-8"));
+            let policy = reply.header("content-security-policy").unwrap();
+            assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+            assert_eq!(reply.header("x-content-type-options").as_deref(), Some("nosniff"));
+            assert_eq!(reply.header("x-frame-options").as_deref(), Some("DENY"));
+        }
+        let script = app.request(Method::GET, "/app.js", None, None).await;
+        script.assert_status(200);
+        assert_eq!(script.header("content-type").as_deref(), Some("text/javascript; charset=utf-8"));
+        app.request(Method::GET, "/missing.js", None, None).await.assert_error(404, "not_found");
+        // Clients normalise `..` away; what reaches the server stays inside the app's folder.
+        let escaped = app.request(Method::GET, "/../Cargo.toml", None, None).await;
+        escaped.assert_error(404, "not_found");
+        assert!(!escaped.text.contains("[workspace]"));
+        app.request(Method::GET, "/api/v1/unknown", None, None).await.assert_error(404, "not_found");
+        app.request(Method::POST, "/admin-logs", None, None).await.assert_error(404, "not_found");
     }
 
     async fn the_action_list_has_the_seed_actions_in_order(app) {

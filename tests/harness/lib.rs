@@ -93,6 +93,16 @@ fn with_database(admin_url: &str, name: &str) -> String {
     }
 }
 
+/// A stand-in for the built browser app, so the SPA routes can be tested
+/// without building the WASM bundle.
+fn static_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("adminlog-test-app-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>adminlog app</title>").ok()?;
+    std::fs::write(dir.join("app.js"), "export default function init() {}").ok()?;
+    Some(dir)
+}
+
 /// Starts the server on port 0 against a fresh database of `backend`.
 /// `None` only when PostgreSQL is unreachable and not required.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -123,6 +133,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         database,
         jwt_secret: Some("test secret, long enough to be a real key".into()),
         workers: 1,
+        static_dir: static_dir(),
     };
     let running = app::start(&settings).expect("server starts");
     let handle = running.server.handle();

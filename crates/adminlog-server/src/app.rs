@@ -25,6 +25,8 @@ pub struct Settings {
     /// tokens survive restarts and every process shares it.
     pub jwt_secret: Option<String>,
     pub workers: usize,
+    /// The built browser app (`index.html`, `app.js`, `app_bg.wasm`...).
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -76,6 +78,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
     };
     let cursor_secret = db.secret("cursor_key", random_secret)?;
     let state = web::Data::new(AppState {
+        static_dir: settings.static_dir.clone(),
         db: db.clone(),
         tokens: TokenKeys::new(jwt_secret.as_bytes()),
         cursors: CursorKey::new(cursor_secret.as_bytes()),
@@ -91,7 +94,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
             .wrap(ErrorHandlers::new().default_handler(http::json_fallback))
             .wrap(from_fn(http::record_request))
             .configure(http::configure)
-            .default_service(web::to(http::not_found))
+            .default_service(web::to(http::fallback))
     })
     .workers(settings.workers)
     .listen(listener)

@@ -32,6 +32,9 @@ enum Command {
         database: DatabaseArgs,
         #[arg(long, env = "ADMINLOG_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
+        /// The built browser app; served at `/` when the folder exists.
+        #[arg(long, env = "ADMINLOG_STATIC_DIR", default_value = "frontend/dist")]
+        static_dir: std::path::PathBuf,
         /// Worker threads answering HTTP (default: one per core).
         #[arg(long, env = "ADMINLOG_WORKERS")]
         workers: Option<usize>,
@@ -97,12 +100,13 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve { database, bind, workers, demo, demo_events } => {
+        Command::Serve { database, bind, static_dir, workers, demo, demo_events } => {
             let settings = Settings {
                 bind,
                 database: DatabaseUrl::parse(&database.database_url),
                 jwt_secret: std::env::var("ADMINLOG_JWT_SECRET").ok().filter(|s| !s.is_empty()),
                 workers: workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+                static_dir: static_dir.join("index.html").is_file().then_some(static_dir),
             };
             if demo {
                 let db = app::open_database(&settings.database, 2).map_err(|e| e.to_string())?;
@@ -114,6 +118,9 @@ fn run(command: Command) -> Result<(), String> {
             }
             let running = app::start(&settings).map_err(|e| e.to_string())?;
             println!("adminlog is listening on http://{}/", running.addr);
+            if settings.static_dir.is_none() {
+                println!("  (the browser app is not built: `cargo xtask run` builds it)");
+            }
             println!("  API:        http://{}/api/v1   docs: http://{}/api-docs", running.addr, running.addr);
             if demo {
                 println!("  Demo login: {} / {}", demo::DEMO_EMAIL, demo::DEMO_PASSWORD);

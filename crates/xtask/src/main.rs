@@ -7,8 +7,13 @@
 //!   shared types, all Rust tests, the OpenAPI validation and the
 //!   schemathesis smoke test.
 //! - `smoke`: only the OpenAPI validation and the schemathesis smoke test.
+//! - `e2e`: only the browser end-to-end tests.
+//! - `bundle`: (re)build the browser app into `frontend/dist`.
 
+mod bundle;
+mod e2e;
 mod http;
+mod server;
 mod smoke;
 mod tools;
 
@@ -22,8 +27,10 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("smoke") => smoke::contract_checks(),
+        Some("e2e") => e2e::browser_tests(),
+        Some("bundle") => bundle::build_bundle(),
         _ => {
-            eprintln!("usage: cargo xtask run [ARGS] | test | smoke");
+            eprintln!("usage: cargo xtask run [ARGS] | test | smoke | e2e | bundle");
             return ExitCode::from(2);
         }
     };
@@ -75,6 +82,7 @@ pub fn debug_binary(name: &str) -> PathBuf {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
+    bundle::ensure_bundle()?;
     step("build adminlog", cargo().args(["build", "--quiet", "-p", "adminlog-server", "--bin", "adminlog"]))?;
     let mut command = Command::new(debug_binary("adminlog"));
     command.current_dir(root()).args(["serve", "--demo"]).args(args);
@@ -106,6 +114,7 @@ fn test() -> Result<(), String> {
     )?;
     step("rust tests (unit and black-box API, SQLite and PostgreSQL)", cargo().args(["test", "--workspace"]))?;
     smoke::contract_checks()?;
+    e2e::browser_tests()?;
     println!("\nAll checks passed in {:.0} s.", started.elapsed().as_secs_f64());
     Ok(())
 }

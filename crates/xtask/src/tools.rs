@@ -6,6 +6,11 @@ use std::process::Command;
 
 use crate::{step, target_dir};
 
+/// Must equal the `wasm-bindgen` version pinned in frontend/Cargo.toml.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+/// wasm-opt from npm: Debian's binaryen produces bundles that fail to load.
+const BINARYEN: &str = "binaryen@132.0.0";
+
 /// The Python packages of the contract checks, pinned.
 const PYTHON_PACKAGES: &[&str] = &["schemathesis==4.32.5", "openapi-spec-validator==0.9.0"];
 
@@ -41,4 +46,62 @@ pub fn python_tools() -> Result<PathBuf, String> {
     )?;
     std::fs::write(&marker, wanted).map_err(|e| e.to_string())?;
     Ok(bin)
+}
+
+fn has_version(program: &std::path::Path, version: &str) -> bool {
+    Command::new(program).arg("--version").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(version))
+}
+
+/// The wasm-bindgen CLI, installed into the target directory on first use.
+pub fn wasm_bindgen() -> Result<PathBuf, String> {
+    let tools = target_dir().join("tools");
+    let program = tools.join("bin").join("wasm-bindgen");
+    if !has_version(&program, WASM_BINDGEN_VERSION) {
+        step(
+            "install wasm-bindgen-cli (once; a few minutes)",
+            crate::cargo()
+                .args(["install", "--quiet", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION, "--root"])
+                .arg(&tools),
+        )?;
+    }
+    Ok(program)
+}
+
+/// wasm-opt, from npm's binaryen package.
+pub fn wasm_opt() -> Result<PathBuf, String> {
+    let node = target_dir().join("tools").join("node");
+    let program = node.join("node_modules").join(".bin").join("wasm-opt");
+    if !has_version(&program, "132") {
+        std::fs::create_dir_all(&node).map_err(|e| e.to_string())?;
+        step(
+            "install wasm-opt (npm binaryen)",
+            Command::new("npm").current_dir(&node).args([
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                BINARYEN,
+            ]),
+        )?;
+    }
+    Ok(program)
+}
+
+/// Debian's Chromium, for the browser tests.
+pub fn chromium() -> Result<PathBuf, String> {
+    let program = PathBuf::from("/usr/bin/chromium");
+    if !program.exists() {
+        step("apt-get update", Command::new("apt-get").args(["update", "-qq"]))?;
+        step("install Chromium", Command::new("apt-get").args(["install", "-y", "-qq", "chromium"]))?;
+    }
+    Ok(program)
+}
+
+/// The e2e suite's npm packages, exactly as locked (a second or two).
+pub fn e2e_packages(e2e: &std::path::Path) -> Result<(), String> {
+    step(
+        "install the e2e packages (npm ci)",
+        Command::new("npm").current_dir(e2e).args(["ci", "--silent", "--no-audit", "--no-fund"]),
+    )
 }

@@ -73,7 +73,4 @@ route_table! {
     }
 }
 
-/// Anything no route matches.
-pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound("no such endpoint: see /api-docs".into()))
-}
+pub use handlers::spa::browser_app as fallback;

@@ -7,6 +7,8 @@ use crate::storage::Db;
 use super::metrics::Metrics;
 
 pub struct AppState {
+    /// The built browser app, when there is one.
+    pub static_dir: Option<std::path::PathBuf>,
     pub db: Db,
     pub tokens: TokenKeys,
     pub cursors: CursorKey,

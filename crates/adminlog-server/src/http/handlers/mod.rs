@@ -6,6 +6,7 @@ pub mod administrators;
 pub mod api_keys;
 pub mod ops;
 pub mod session;
+pub mod spa;
 
 use actix_web::web;
 

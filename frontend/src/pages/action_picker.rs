@@ -1,0 +1,88 @@
+//! The Actions multi-select: every action type with its explanation, a
+//! filter box, select all, clear, and the count selected.
+
+use adminlog_types::Action;
+use leptos::prelude::*;
+
+use crate::url_state::FilterForm;
+
+#[component]
+pub fn ActionPicker(form: RwSignal<FilterForm>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let filter = RwSignal::new(String::new());
+    let matches = move |action: &Action| {
+        let needle = filter.get().to_lowercase();
+        needle.is_empty()
+            || action.as_str().to_lowercase().contains(&needle)
+            || action.explanation().to_lowercase().contains(&needle)
+    };
+    let count = move || form.with(|f| f.actions.len());
+    let summary = move || match count() {
+        0 => "All actions".to_owned(),
+        1 => "1 action selected".to_owned(),
+        n => format!("{n} actions selected"),
+    };
+    let select_shown = move |_| {
+        let shown: Vec<Action> = Action::ALL.iter().copied().filter(|a| matches(a)).collect();
+        form.update(|f| {
+            for action in shown {
+                if !f.actions.contains(&action) {
+                    f.actions.push(action);
+                }
+            }
+        });
+    };
+    let clear = move |_| form.update(|f| f.actions.clear());
+    let toggle = move |action: Action, on: bool| {
+        form.update(|f| {
+            f.actions.retain(|a| *a != action);
+            if on {
+                f.actions.push(action);
+            }
+        })
+    };
+    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            open.set(false);
+        }
+    };
+    view! {
+        <div class="picker" on:keydown=close_on_escape>
+            <span class="label" id="actions-label">"Actions"</span>
+            <button type="button" class="picker-toggle" aria-haspopup="true" aria-controls="actions-panel"
+                aria-labelledby="actions-label actions-summary"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>
+                <span id="actions-summary">{summary}</span>
+            </button>
+            <div id="actions-panel" class="picker-panel" hidden=move || !open.get()>
+                <div class="picker-tools">
+                    <label for="actions-filter" class="visually-hidden">"Filter action types"</label>
+                    <input id="actions-filter" type="search" placeholder="Type to filter actions"
+                        prop:value=move || filter.get()
+                        on:input:target=move |ev| filter.set(ev.target().value())/>
+                    <button type="button" class="secondary" on:click=select_shown>"Select all"</button>
+                    <button type="button" class="secondary" on:click=clear>"Clear"</button>
+                    <span class="count" aria-live="polite">{move || format!("{} selected", count())}</span>
+                </div>
+                <ul role="group" aria-label="Action types">
+                    {move || Action::ALL.iter().copied().filter(|a| matches(a)).map(|action| {
+                        let id = format!("action-{}", action.as_str());
+                        view! {
+                            <li>
+                                <input type="checkbox" id=id.clone()
+                                    prop:checked=move || form.with(|f| f.actions.contains(&action))
+                                    on:change:target=move |ev| toggle(action, ev.target().checked())/>
+                                <label for=id>
+                                    <code>{action.as_str()}</code>
+                                    <span>{action.explanation()}</span>
+                                </label>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Done"</button>
+            </div>
+        </div>
+    }
+}

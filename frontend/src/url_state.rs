@@ -1,0 +1,169 @@
+//! The Admin Logs view lives in the URL: `/admin-logs?from=...&keyword=...`.
+//! A link or a reload shows the same view; Back shows the previous one.
+
+use adminlog_types::{Action, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_PAGE_SIZE};
+
+/// Page sizes offered in the page-size menu.
+pub const PAGE_SIZES: [u32; 6] = [25, 50, 100, 250, 500, 1000];
+
+/// The view a URL's query string describes. An unreadable URL shows the
+/// default view and says why.
+pub fn view_from_search(search: &str) -> (LogQuery, Option<String>) {
+    match LogQuery::parse(search.trim_start_matches('?'), QueryKind::Page) {
+        Ok(query) => (query, None),
+        Err(problems) => {
+            let why = problems.iter().map(|p| format!("{} {}", p.field, p.message)).collect::<Vec<_>>().join("; ");
+            (LogQuery::default(), Some(format!("The link's filters could not be read ({why}); showing all events.")))
+        }
+    }
+}
+
+/// The app URL of a view.
+pub fn view_url(path: &str, query: &LogQuery) -> String {
+    let search = query.to_query_string(QueryKind::Page);
+    if search.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{search}")
+    }
+}
+
+/// The API URL of a view's page.
+pub fn page_api_url(query: &LogQuery) -> String {
+    let mut with_limit = query.clone();
+    with_limit.limit = Some(query.page_size());
+    format!("/api/v1/admin-logs?{}", with_limit.to_query_string(QueryKind::Page))
+}
+
+/// The API URL that exports exactly the view's filters (every page).
+pub fn export_api_url(filter: &LogFilter) -> String {
+    let export = LogQuery { filter: filter.clone(), ..LogQuery::default() };
+    let search = export.to_query_string(QueryKind::Export);
+    if search.is_empty() {
+        "/api/v1/admin-logs/export".to_owned()
+    } else {
+        format!("/api/v1/admin-logs/export?{search}")
+    }
+}
+
+/// The form's fields, as the browser's inputs hold them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FilterForm {
+    /// `YYYY-MM-DD` or empty.
+    pub from: String,
+    pub to: String,
+    pub keyword: String,
+    pub actions: Vec<Action>,
+    pub page_size: u32,
+}
+
+impl FilterForm {
+    pub fn from_query(query: &LogQuery) -> FilterForm {
+        let day = |bound: Option<TimeBound>| match bound {
+            Some(TimeBound::Day(day)) => TimeBound::Day(day).to_string(),
+            Some(TimeBound::Instant(at)) => TimeBound::Day(at.date()).to_string(),
+            None => String::new(),
+        };
+        FilterForm {
+            from: day(query.filter.from),
+            to: day(query.filter.to),
+            keyword: query.filter.keyword.clone().unwrap_or_default(),
+            actions: query.filter.actions.clone(),
+            page_size: query.page_size(),
+        }
+    }
+
+    /// The first page of the view the form describes, or what is wrong with it.
+    pub fn to_query(&self) -> Result<LogQuery, String> {
+        let mut parts = Vec::new();
+        if !self.from.is_empty() {
+            parts.push(format!("from={}", self.from));
+        }
+        if !self.to.is_empty() {
+            parts.push(format!("to={}", self.to));
+        }
+        let mut query = LogQuery::parse(&parts.join("&"), QueryKind::Page)
+            .map_err(|problems| problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("; "))?;
+        query.filter.keyword = adminlog_types::check_keyword(&self.keyword).map_err(|m| format!("Keyword {m}."))?;
+        query.filter.actions = Action::ALL.iter().copied().filter(|a| self.actions.contains(a)).collect();
+        query.limit = (self.page_size != DEFAULT_PAGE_SIZE).then_some(self.page_size);
+        Ok(query)
+    }
+}
+
+/// The filename in a `Content-Disposition: attachment; filename="..."` header.
+pub fn filename_from_disposition(header: &str) -> Option<String> {
+    let start = header.find("filename=\"")? + "filename=\"".len();
+    let end = start + header[start..].find('"')?;
+    Some(header[start..end].to_owned()).filter(|name| !name.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_view_round_trips_through_its_url() {
+        let form = FilterForm {
+            from: "2016-06-01".into(),
+            to: "2016-06-30".into(),
+            keyword: "john doe".into(),
+            actions: vec![Action::LOG_IN, Action::ISSUE_TOKEN],
+            page_size: 100,
+        };
+        let query = form.to_query().unwrap();
+        let url = view_url("/admin-logs", &query);
+        assert_eq!(
+            url,
+            "/admin-logs?from=2016-06-01&to=2016-06-30&keyword=john+doe&actions=LOG_IN%2CISSUE_TOKEN&limit=100"
+        );
+        let (back, problem) = view_from_search(url.split_once('?').unwrap().1);
+        assert_eq!(problem, None);
+        assert_eq!(back, query);
+        // Actions come back in the seed's order whatever order they were picked in.
+        assert_eq!(
+            FilterForm::from_query(&back),
+            FilterForm { actions: vec![Action::LOG_IN, Action::ISSUE_TOKEN], ..form }
+        );
+    }
+
+    #[test]
+    fn the_default_view_has_a_bare_url() {
+        let form = FilterForm { page_size: DEFAULT_PAGE_SIZE, ..FilterForm::default() };
+        assert_eq!(view_url("/admin-logs", &form.to_query().unwrap()), "/admin-logs");
+        assert_eq!(page_api_url(&LogQuery::default()), "/api/v1/admin-logs?limit=50");
+    }
+
+    #[test]
+    fn export_keeps_the_filters_and_drops_paging() {
+        let (query, _) = view_from_search("?from=2016-06-01&keyword=vpn&limit=25&cursor=abc");
+        assert_eq!(export_api_url(&query.filter), "/api/v1/admin-logs/export?from=2016-06-01&keyword=vpn");
+        assert_eq!(export_api_url(&LogFilter::default()), "/api/v1/admin-logs/export");
+    }
+
+    #[test]
+    fn bad_forms_and_urls_say_what_is_wrong() {
+        let form =
+            FilterForm { from: "2016-06-10".into(), to: "2016-06-01".into(), page_size: 50, ..FilterForm::default() };
+        assert!(form.to_query().unwrap_err().contains("after"));
+        let (query, problem) = view_from_search("from=tomorrow&actions=NOPE");
+        assert_eq!(query, LogQuery::default());
+        assert!(problem.unwrap().contains("NOPE"));
+    }
+
+    #[test]
+    fn instants_in_links_show_as_their_utc_day() {
+        let (query, _) = view_from_search("from=2016-06-09T23:30:00-02:00");
+        assert_eq!(FilterForm::from_query(&query).from, date!(2016 - 06 - 10).to_string());
+    }
+
+    #[test]
+    fn export_filenames_come_from_the_server() {
+        assert_eq!(
+            filename_from_disposition("attachment; filename=\"admin-logs_2016-06-01_to_now.csv\"").as_deref(),
+            Some("admin-logs_2016-06-01_to_now.csv")
+        );
+        assert_eq!(filename_from_disposition("attachment"), None);
+    }
+}

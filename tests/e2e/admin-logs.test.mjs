@@ -1,0 +1,317 @@
+// The Admin Logs page in a real browser: Playwright drives Debian's Chromium
+// against the real server (started by `cargo xtask test` on a fresh database).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.ADMINLOG_E2E_URL;
+const PASSWORD = process.env.ADMINLOG_E2E_PASSWORD;
+const SUPER = process.env.ADMINLOG_E2E_SUPER;
+const PLAIN_ADMIN = process.env.ADMINLOG_E2E_ADMIN;
+const STARTER = process.env.ADMINLOG_E2E_STARTER;
+const ARTIFACTS = process.env.ADMINLOG_E2E_ARTIFACTS;
+if (!BASE || !PASSWORD || !ARTIFACTS) throw new Error("run through `cargo xtask test` (it sets ADMINLOG_E2E_*)");
+
+const SEED_SAMPLE =
+  "2016-06-09T13:59:24Z,ISSUE_TOKEN,,,john.doe,Office VPN\n" +
+  "2016-06-09T13:59:19Z,ADD_USER_TO_DOMAIN,,,john.doe,Office VPN\n" +
+  "2016-06-09T13:59:00Z,CREATE_DOMAIN,,,,Office VPN\n";
+
+const JUNE_2016 = [
+  { timestamp: "2016-06-09T13:59:00Z", action: "CREATE_DOMAIN", domain_name: "Office VPN" },
+  { timestamp: "2016-06-09T13:59:19Z", action: "ADD_USER_TO_DOMAIN", user_name: "john.doe", domain_name: "Office VPN" },
+  { timestamp: "2016-06-09T13:59:24Z", action: "ISSUE_TOKEN", user_name: "john.doe", domain_name: "Office VPN" },
+  { timestamp: "2016-06-10T08:00:00Z", action: "LOG_IN", admin_email: "alice@e2e.example" },
+  { timestamp: "2016-06-10T08:05:00Z", action: "CREATE_USER", admin_email: "alice@e2e.example", user_email: "jane.roe@example.com", user_name: "Jane Roe" },
+  { timestamp: "2016-06-11T23:59:59Z", action: "EDIT_USER", admin_email: "bob@e2e.example", user_email: "jane.roe@example.com", user_name: "Jane Roe", domain_name: "GitLab" },
+  { timestamp: "2016-06-12T00:00:00Z", action: "DELETE_USER", user_email: "zed@example.com", user_name: "Zed" },
+];
+// Sixty events in 2015 for paging, one a minute, numbered in time order.
+const PAGING_2015 = Array.from({ length: 60 }, (_, i) => ({
+  timestamp: new Date(Date.UTC(2015, 2, 1, 10, i)).toISOString().replace(".000Z", "Z"),
+  action: "ISSUE_TOKEN",
+  user_name: `pager-${String(i).padStart(2, "0")}`,
+  domain_name: "Paging",
+}));
+
+let browser;
+
+async function api(method, route, token, body) {
+  const response = await fetch(BASE + route, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+before(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const { token } = await api("POST", "/api/v1/auth/login", null, { email: SUPER, password: PASSWORD });
+  const { key } = await api("POST", "/api/v1/api-keys", token, { name: "e2e loader", scopes: ["logs:write"] });
+  await api("POST", "/api/v1/admin-logs", key, { events: [...JUNE_2016, ...PAGING_2015] });
+  browser = await chromium.launch({
+    executablePath: process.env.ADMINLOG_E2E_CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A fresh browser context per test; a screenshot on failure. */
+async function inBrowser(t, work, options = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, timezoneId: "Europe/Paris", viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  try {
+    await work(page);
+  } catch (error) {
+    const file = path.join(ARTIFACTS, `${t.name.replace(/[^a-z0-9]+/gi, "-")}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    console.error(`screenshot of the failure: ${file}`);
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+async function signIn(page, email, start = "/admin-logs") {
+  await page.goto(BASE + start);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+}
+
+/** Runs `act`, then waits for the page of events it asked for to be shown. */
+async function andWait(page, act) {
+  const answered = page.waitForResponse((r) => r.url().includes("/api/v1/admin-logs?") && r.request().method() === "GET");
+  await act();
+  await answered;
+  await page.locator("p.status", { hasText: "Loading" }).waitFor({ state: "detached" });
+}
+
+async function rows(page) {
+  return page.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())));
+}
+
+async function actionsShown(page) {
+  return (await rows(page)).map((cells) => cells[1]);
+}
+
+async function setFilters(page, { from = "", to = "", keyword = "" }) {
+  await page.getByLabel("From (UTC day)").fill(from);
+  await page.getByLabel("To (UTC day)").fill(to);
+  await page.getByLabel("Keyword").fill(keyword);
+}
+
+test("signing in: a wrong password says so, then the Admin Logs show newest first", async (t) => {
+  await inBrowser(t, async (page) => {
+    await page.goto(BASE + "/");
+    await page.getByLabel("Email").fill(SUPER);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("Wrong email or password.").waitFor();
+    await andWait(page, async () => {
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+    });
+    await page.getByRole("heading", { name: "Admin Logs" }).waitFor();
+    assert.equal(await page.getByLabel("Keyword").getAttribute("placeholder"), "administrator email, user email, user name or domain name");
+    const first = await rows(page);
+    assert.ok(first.length > 0);
+    assert.equal(first[0][1], "LOG_IN", "the newest event is this sign-in");
+  });
+});
+
+test("each filter alone, then combined, shows exactly the matching rows", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER);
+    const view = () => page.getByRole("button", { name: "View" }).click();
+
+    await andWait(page, async () => { await setFilters(page, { from: "2016-06-10", to: "2016-06-11" }); await view(); });
+    assert.deepEqual(await actionsShown(page), ["EDIT_USER", "CREATE_USER", "LOG_IN"]);
+
+    await andWait(page, async () => { await setFilters(page, { from: "2016-06-09", to: "2016-06-09" }); await view(); });
+    assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "ADD_USER_TO_DOMAIN", "CREATE_DOMAIN"]);
+
+    // Keyword alone, run with Enter; it matches user emails and names case-insensitively.
+    await andWait(page, async () => { await setFilters(page, { keyword: "JANE" }); await page.getByLabel("Keyword").press("Enter"); });
+    assert.deepEqual(await actionsShown(page), ["EDIT_USER", "CREATE_USER"]);
+
+    // Actions alone, through the multi-select: type to filter, pick, count.
+    await setFilters(page, {});
+    await page.getByRole("button", { name: /Actions/ }).click();
+    await page.getByLabel("Filter action types").fill("domain");
+    assert.ok(!(await page.locator("#action-ISSUE_TOKEN").isVisible()), "filtering hides other actions");
+    await page.locator("#action-CREATE_DOMAIN").check();
+    await page.getByLabel("Filter action types").fill("token issued");
+    await page.locator("#action-ISSUE_TOKEN").check();
+    await page.getByText("2 selected").waitFor();
+    await page.getByRole("button", { name: "Done" }).click();
+    await andWait(page, view);
+    const picked = await actionsShown(page);
+    assert.equal(picked.length, 50, "a full page of the two actions");
+    assert.ok(picked.every((a) => a === "ISSUE_TOKEN" || a === "CREATE_DOMAIN"), picked.join());
+
+    // Combined: the two actions, in June 2016, matching "vpn".
+    await andWait(page, async () => { await setFilters(page, { from: "2016-06-01", to: "2016-06-30", keyword: "vpn" }); await view(); });
+    assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "CREATE_DOMAIN"]);
+    assert.match(page.url(), /actions=CREATE_DOMAIN%2CISSUE_TOKEN|actions=CREATE_DOMAIN,ISSUE_TOKEN/);
+
+    // Clear empties the selection; nothing matches gives a clear message.
+    await page.getByRole("button", { name: /Actions/ }).click();
+    await page.getByRole("button", { name: "Clear" }).click();
+    await page.getByText("0 selected").waitFor();
+    await page.getByRole("button", { name: "Done" }).click();
+    await andWait(page, async () => { await setFilters(page, { keyword: "nobody-has-this" }); await view(); });
+    await page.getByText("No events match these filters.").waitFor();
+  });
+});
+
+test("times show in the viewer's zone with UTC on hover", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-12&to=2016-06-12");
+    await page.locator("tbody tr").first().waitFor();
+    const time = page.locator("tbody tr td time").first();
+    assert.equal((await time.textContent()).trim(), "2016-06-12 02:00:00");
+    assert.equal(await time.getAttribute("title"), "2016-06-12 00:00:00 UTC");
+    assert.equal((await page.locator("thead th").first().textContent()).trim(), "Date and time (Europe/Paris)");
+  });
+});
+
+test("paging: next and previous through cursors, page size selectable", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?to=2015-12-31&limit=25");
+    await page.locator("tbody tr").first().waitFor();
+    const names = async () => (await rows(page)).map((cells) => cells[4]);
+    const first = await names();
+    assert.equal(first.length, 25);
+    assert.equal(first[0], "pager-59");
+    await andWait(page, () => page.getByRole("button", { name: "Next" }).click());
+    const second = await names();
+    assert.equal(second[0], "pager-34");
+    await andWait(page, () => page.getByRole("button", { name: "Next" }).click());
+    const third = await names();
+    assert.deepEqual(third, Array.from({ length: 10 }, (_, i) => `pager-${String(9 - i).padStart(2, "0")}`));
+    assert.ok(await page.getByRole("button", { name: "Next" }).isDisabled());
+    await andWait(page, () => page.getByRole("button", { name: "Previous" }).click());
+    assert.deepEqual(await names(), second);
+    await andWait(page, () => page.getByLabel("Rows per page").selectOption("100"));
+    assert.equal((await names()).length, 60);
+    assert.match(page.url(), /limit=100/);
+  });
+});
+
+test("export downloads exactly the current view as the seed's CSV", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-09&to=2016-06-09");
+    await page.locator("tbody tr").first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export" }).click()]);
+    assert.equal(download.suggestedFilename(), "admin-logs_2016-06-09_to_2016-06-09.csv");
+    assert.equal(fs.readFileSync(await download.path(), "utf8"), SEED_SAMPLE);
+    await page.getByText("Saved admin-logs_2016-06-09_to_2016-06-09.csv.").waitFor();
+  });
+});
+
+test("the view lives in the URL: reload keeps it, Back returns to the previous one", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?to=2016-12-31&keyword=john");
+    await page.locator("tbody tr").first().waitFor();
+    assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "ADD_USER_TO_DOMAIN"]);
+    await andWait(page, async () => { await setFilters(page, { to: "2016-12-31", keyword: "zed" }); await page.getByRole("button", { name: "View" }).click(); });
+    assert.deepEqual(await actionsShown(page), ["DELETE_USER"]);
+    await andWait(page, () => page.reload());
+    assert.equal(await page.getByLabel("Keyword").inputValue(), "zed");
+    assert.equal(await page.getByLabel("To (UTC day)").inputValue(), "2016-12-31");
+    assert.deepEqual(await actionsShown(page), ["DELETE_USER"]);
+    await andWait(page, () => page.goBack());
+    assert.equal(await page.getByLabel("Keyword").inputValue(), "john");
+    assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "ADD_USER_TO_DOMAIN"]);
+    // The screenshot for the record: the Admin Logs page with results.
+    await andWait(page, () => page.goto(BASE + "/admin-logs?from=2016-06-01&to=2016-06-30"));
+    await page.screenshot({ path: path.join(ARTIFACTS, "admin-logs-results.png"), fullPage: true });
+  });
+});
+
+test("an administrator who is not super sees the seed's message and no data", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, PLAIN_ADMIN);
+    await page.getByText("Only Super Administrators can view admin logs.").waitFor();
+    assert.equal(await page.locator("table").count(), 0);
+    assert.equal(await page.getByLabel("Keyword").count(), 0);
+  });
+});
+
+test("a starter organization is told which subscription it needs", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, STARTER);
+    await page.getByRole("heading", { name: "Professional, Business or Enterprise subscription required" }).waitFor();
+    assert.equal(await page.locator("table").count(), 0);
+  });
+});
+
+test("an ended session goes back to sign-in, then to the same view", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?to=2016-12-31&keyword=john");
+    await page.locator("tbody tr").first().waitFor();
+    const token = await page.evaluate(() => localStorage.getItem("adminlog.token"));
+    await api("POST", "/api/v1/auth/logout", token);
+    await page.reload();
+    await page.getByText("Your session ended. Sign in again to continue.").waitFor();
+    await andWait(page, async () => {
+      await page.getByLabel("Email").fill(SUPER);
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+    });
+    assert.equal(new URL(page.url()).search, "?to=2016-12-31&keyword=john");
+    assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "ADD_USER_TO_DOMAIN"]);
+  });
+});
+
+test("signing out returns to the sign-in page and forgets the token", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to the Admin Panel" }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("adminlog.token")), null);
+    await page.goto(BASE + "/admin-logs");
+    await page.waitForURL((url) => url.pathname === "/login");
+  });
+});
+
+test("administrators and API keys are managed from their tabs", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/administrators");
+    await page.getByRole("heading", { name: "Administrators" }).waitFor();
+    await page.getByLabel("Email").fill("carol@e2e.example");
+    await page.getByLabel("Name", { exact: true }).fill("Carol");
+    await page.getByLabel("Initial password (12 characters or more)").fill(PASSWORD);
+    await page.getByRole("button", { name: "Add administrator" }).click();
+    await page.getByText("Added carol@e2e.example.").waitFor();
+    await page.getByRole("cell", { name: "carol@e2e.example", exact: true }).waitFor();
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByLabel("Name").fill("SIEM export");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = (await page.locator(".secret .key").textContent()).trim();
+    assert.match(key, /^alk_/);
+    const me = await api("GET", "/api/v1/me", key);
+    assert.equal(me.api_key.name, "SIEM export");
+  });
+});
+
+test("the page reads on a phone", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30");
+    await page.locator("tbody tr").first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: path.join(ARTIFACTS, "admin-logs-phone.png"), fullPage: true });
+  }, { viewport: { width: 390, height: 844 } });
+});
