@@ -99,18 +99,10 @@ fn test() -> Result<(), String> {
     step("format", cargo().args(["fmt", "--all", "--", "--check"]))?;
     step("clippy", cargo().args(["clippy", "--quiet", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     tools::ensure_wasm_target()?;
+    let wasm_lint = ["clippy", "--quiet", "-p", "adminlog-types", "-p", "adminlog-frontend", "--target"];
     step(
-        "shared types build for wasm32",
-        cargo().args([
-            "check",
-            "--quiet",
-            "-p",
-            "adminlog-types",
-            "-p",
-            "adminlog-frontend",
-            "--target",
-            "wasm32-unknown-unknown",
-        ]),
+        "shared types and browser app lint clean for wasm32",
+        cargo().args(wasm_lint).args(["wasm32-unknown-unknown", "--", "-D", "warnings"]),
     )?;
     step("rust tests (unit and black-box API, SQLite and PostgreSQL)", cargo().args(["test", "--workspace"]))?;
     smoke::contract_checks()?;

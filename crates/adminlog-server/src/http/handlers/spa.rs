@@ -35,7 +35,7 @@ fn content_type(path: &Path) -> &'static str {
 /// The file a request path names inside `root`, refusing anything that could
 /// step outside it.
 pub fn file_for(root: &Path, request_path: &str) -> Option<PathBuf> {
-    let relative = request_path.trim_start_matches('/');
+    let relative = request_path.strip_prefix('/').unwrap_or(request_path);
     if relative.is_empty()
         || relative.split('/').any(|segment| segment.is_empty() || segment.starts_with('.'))
         || relative.contains(['\\', '%', ':'])
