@@ -5,6 +5,7 @@ mod accounts;
 mod export;
 mod fixtures;
 mod ingest;
+mod integrity;
 mod ops;
 mod query;
 mod session;

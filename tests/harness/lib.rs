@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use adminlog_server::app::{self, Settings};
 use adminlog_server::storage::{DatabaseUrl, Db};
 use adminlog_types::{Plan, Role};
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -54,6 +54,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub backend: Backend,
+    database: DatabaseUrl,
     handle: actix_web::dev::ServerHandle,
     cleanup: Cleanup,
 }
@@ -130,7 +131,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     };
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
-        database,
+        database: database.clone(),
         jwt_secret: Some("test secret, long enough to be a real key".into()),
         workers: 1,
         static_dir: static_dir(),
@@ -143,6 +144,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         client: reqwest::Client::new(),
         db: running.db,
         backend,
+        database,
         handle,
         cleanup,
     })
@@ -234,6 +236,26 @@ impl TestApp {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body is readable");
         Reply { status, headers, text }
+    }
+
+    /// Runs SQL straight on the database, behind the server's back: what an
+    /// attacker with the database file or credentials can do.
+    pub fn raw_sql(&self, statements: &[String]) {
+        match &self.database {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path).expect("open the SQLite file");
+                diesel::sql_query("PRAGMA busy_timeout = 10000").execute(&mut conn).expect("busy timeout");
+                for sql in statements {
+                    diesel::sql_query(sql).execute(&mut conn).unwrap_or_else(|e| panic!("{sql}: {e}"));
+                }
+            }
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url).expect("connect to PostgreSQL");
+                for sql in statements {
+                    diesel::sql_query(sql).execute(&mut conn).unwrap_or_else(|e| panic!("{sql}: {e}"));
+                }
+            }
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {

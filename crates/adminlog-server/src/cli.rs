@@ -66,6 +66,14 @@ enum Command {
         #[arg(long, default_value = "super_admin")]
         role: Role,
     },
+    /// Recheck each organization's hash chain (or one's); exits non-zero when
+    /// any chain is broken, naming the first event where it breaks.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        org: Option<String>,
+    },
     /// Create the demo organization with realistic events over the past year.
     Demo {
         #[command(flatten)]
@@ -146,6 +154,40 @@ fn run(command: Command) -> Result<(), String> {
             let admin = demo::create_admin(&db, &org, plan, &email, &name, role, &password)?;
             println!("Created {} ({}) in {org}.", admin.email, admin.role);
             Ok(())
+        }
+        Command::Verify { database, org } => {
+            let db = app::open_database(&DatabaseUrl::parse(&database.database_url), 2).map_err(|e| e.to_string())?;
+            let tenants = match org {
+                Some(name) => vec![db
+                    .tenant_by_name(&name)
+                    .map_err(|e| e.to_string())?
+                    .ok_or(format!("no organization named \"{name}\""))?],
+                None => db.tenants().map_err(|e| e.to_string())?,
+            };
+            let mut broken = 0;
+            for tenant in tenants {
+                let check = db.verify_chain(tenant.id).map_err(|e| e.to_string())?;
+                match &check.broken {
+                    None => println!(
+                        "{}: ok, {} events, head {}",
+                        tenant.name,
+                        check.checked,
+                        crate::domain::chain::hex(&check.head())
+                    ),
+                    Some(at) => {
+                        broken += 1;
+                        println!(
+                            "{}: BROKEN at event {} after {} good events: {}",
+                            tenant.name, at.id, check.checked, at.problem
+                        );
+                    }
+                }
+            }
+            if broken == 0 {
+                Ok(())
+            } else {
+                Err(format!("{broken} broken chain(s)"))
+            }
         }
         Command::Demo { database, events } => {
             let db = app::open_database(&DatabaseUrl::parse(&database.database_url), 2).map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@ mod action;
 mod csv_row;
 mod error;
 mod event;
+mod integrity;
 mod query;
 
 pub use account::{
@@ -16,6 +17,7 @@ pub use action::{Action, UnknownAction};
 pub use csv_row::{csv_cells, csv_timestamp, csv_writer, neutralise_formula, CSV_HEADER};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, Problem};
 pub use event::{ActionInfo, Event, IngestRequest, IngestResponse, ItemList, NewEvent, Page, Source};
+pub use integrity::ChainVerification;
 pub use query::{
     check_keyword, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_EXPORT_ROWS, MAX_KEYWORD_CHARS,
     MAX_PAGE_SIZE,

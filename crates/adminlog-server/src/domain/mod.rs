@@ -1,6 +1,7 @@
 //! Pure rules: validation, permissions, cursors. No IO, no HTTP, no SQL.
 
 pub mod access;
+pub mod chain;
 pub mod cursor;
 pub mod fields;
 pub mod ingest;

@@ -55,6 +55,7 @@ route_table! {
         "/me" { GET => session::me }
         "/admin-logs" { GET => admin_logs::list_admin_logs, POST => admin_logs::ingest_admin_logs }
         "/admin-logs/export" { GET => admin_logs::export_admin_logs_csv }
+        "/admin-logs/verify" { GET => admin_logs::verify_admin_logs }
         "/actions" { GET => admin_logs::list_actions }
         "/administrators" { GET => administrators::list_administrators, POST => administrators::create_administrator }
         "/administrators/{id}" {

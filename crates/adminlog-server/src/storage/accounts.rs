@@ -133,6 +133,17 @@ impl Db {
         row.map(tenant).transpose()
     }
 
+    /// Every organization, by id.
+    pub fn tenants(&self) -> StorageResult<Vec<Tenant>> {
+        let rows: Vec<(i64, String, String)> = self.read(|conn| {
+            Ok(on_any!(conn, |c| organizations::table
+                .order(organizations::id)
+                .select((organizations::id, organizations::name, organizations::plan))
+                .load(c))?)
+        })?;
+        rows.into_iter().map(tenant).collect()
+    }
+
     /// Creates the organization, recording `CREATE_ORGANIZATION`.
     pub fn create_tenant(&self, name: &str, plan: Plan) -> StorageResult<Tenant> {
         self.write(|conn| {

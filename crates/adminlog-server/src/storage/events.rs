@@ -12,6 +12,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::schema::{events, organizations, terms};
 use super::{from_micros, on_any, to_micros, AnyConn, Db, StorageError, StorageResult};
+use crate::domain::chain::{link, Break, ChainCheck, ChainedEvent, GENESIS};
 use crate::domain::cursor::Position;
 use crate::domain::ingest::EventDraft;
 
@@ -84,6 +85,7 @@ struct NewEventRow<'a> {
     domain_term: Option<i64>,
     client_event_id: Option<&'a str>,
     received_at: i64,
+    hash: Vec<u8>,
 }
 
 #[derive(Insertable)]
@@ -125,12 +127,21 @@ pub(crate) fn append_in(conn: &mut AnyConn<'_>, org_id: i64, drafts: &[EventDraf
     // The no-op update takes the organization's row lock on PostgreSQL (SQLite
     // already holds the database write lock): ids and terms are assigned by
     // one writer per organization at a time.
-    let (mut last_event_id, mut last_term_id): (i64, i64) = on_any!(conn, |c| {
+    let (mut last_event_id, mut last_term_id, head): (i64, i64, Option<Vec<u8>>) = on_any!(conn, |c| {
         diesel::update(organizations::table.find(org_id))
             .set(organizations::last_event_id.eq(organizations::last_event_id))
             .execute(c)?;
-        organizations::table.find(org_id).select((organizations::last_event_id, organizations::last_term_id)).first(c)
+        organizations::table
+            .find(org_id)
+            .select((organizations::last_event_id, organizations::last_term_id, organizations::chain_head))
+            .first(c)
     })?;
+    let mut head: [u8; 32] = match head {
+        Some(bytes) => bytes
+            .try_into()
+            .map_err(|_| StorageError::Corrupt(format!("organization {org_id} has a malformed chain head")))?,
+        None => GENESIS,
+    };
 
     let mut known_ids: HashMap<String, i64> = HashMap::new();
     let client_ids: Vec<&str> = drafts.iter().filter_map(|d| d.client_event_id.as_deref()).collect();
@@ -163,10 +174,26 @@ pub(crate) fn append_in(conn: &mut AnyConn<'_>, org_id: i64, drafts: &[EventDraf
             known_ids.insert(client.clone(), last_event_id);
         }
         ids.push(last_event_id);
+        let ts = to_micros(draft.timestamp);
+        head = link(
+            &head,
+            &ChainedEvent {
+                org_id,
+                id: last_event_id,
+                ts_micros: ts,
+                action: draft.action,
+                source: draft.source,
+                admin_email: &draft.admin_email,
+                user_email: &draft.user_email,
+                user_name: &draft.user_name,
+                domain_name: &draft.domain_name,
+                client_event_id: draft.client_event_id.as_deref().unwrap_or(""),
+            },
+        );
         rows.push(NewEventRow {
             org_id,
             id: last_event_id,
-            ts: to_micros(draft.timestamp),
+            ts,
             action: draft.action.code(),
             source: source_code(draft.source),
             admin_term: term(&draft.admin_email),
@@ -175,13 +202,18 @@ pub(crate) fn append_in(conn: &mut AnyConn<'_>, org_id: i64, drafts: &[EventDraf
             domain_term: term(&draft.domain_name),
             client_event_id: draft.client_event_id.as_deref(),
             received_at,
+            hash: head.to_vec(),
         });
     }
     for chunk in rows.chunks(INSERT_CHUNK) {
         on_any!(conn, |c| diesel::insert_into(events::table).values(chunk).execute(c))?;
     }
     on_any!(conn, |c| diesel::update(organizations::table.find(org_id))
-        .set((organizations::last_event_id.eq(last_event_id), organizations::last_term_id.eq(last_term_id)))
+        .set((
+            organizations::last_event_id.eq(last_event_id),
+            organizations::last_term_id.eq(last_term_id),
+            organizations::chain_head.eq(Some(head.to_vec())),
+        ))
         .execute(c))?;
     Ok(ids)
 }
@@ -274,22 +306,11 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
         query.order((events::ts.desc(), events::id.desc())).limit(selection.limit).offset(selection.skip).load(c)
     })?;
 
-    let mut wanted: Vec<i64> = rows
-        .iter()
-        .flat_map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term])
-        .flatten()
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut texts: HashMap<i64, String> = HashMap::with_capacity(wanted.len());
-    for chunk in wanted.chunks(LOOKUP_CHUNK) {
-        let found: Vec<(i64, String)> = on_any!(conn, |c| terms::table
-            .filter(terms::org_id.eq(org_id))
-            .filter(terms::id.eq_any(chunk))
-            .select((terms::id, terms::value))
-            .load(c))?;
-        texts.extend(found);
-    }
+    let texts = term_texts(
+        conn,
+        org_id,
+        rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]),
+    )?;
     let text = |id: Option<i64>| id.and_then(|id| texts.get(&id).cloned()).unwrap_or_default();
     rows.into_iter()
         .map(|row| {
@@ -308,4 +329,103 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
             })
         })
         .collect()
+}
+
+/// The text of every term the rows point at, in one lookup per chunk.
+fn term_texts(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    rows: impl Iterator<Item = [Option<i64>; 4]>,
+) -> StorageResult<HashMap<i64, String>> {
+    let mut wanted: Vec<i64> = rows.flatten().flatten().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut texts: HashMap<i64, String> = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(LOOKUP_CHUNK) {
+        let found: Vec<(i64, String)> = on_any!(conn, |c| terms::table
+            .filter(terms::org_id.eq(org_id))
+            .filter(terms::id.eq_any(chunk))
+            .select((terms::id, terms::value))
+            .load(c))?;
+        texts.extend(found);
+    }
+    Ok(texts)
+}
+
+/// Rows read for verification: everything the hash covers, as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events)]
+struct ChainRow {
+    id: i64,
+    ts: i64,
+    action: i16,
+    source: i16,
+    admin_term: Option<i64>,
+    user_email_term: Option<i64>,
+    user_name_term: Option<i64>,
+    domain_term: Option<i64>,
+    client_event_id: Option<String>,
+    hash: Vec<u8>,
+}
+
+/// Events read per round trip while verifying.
+const VERIFY_CHUNK: i64 = 5_000;
+
+impl Db {
+    /// Recomputes the organization's chain from its first event to the head
+    /// recorded with the last append, and says where it first breaks. It reads
+    /// one snapshot, so appends running beside it neither break nor extend it.
+    pub fn verify_chain(&self, org_id: i64) -> StorageResult<ChainCheck> {
+        self.snapshot(|conn| {
+            let (last_id, head): (i64, Option<Vec<u8>>) = on_any!(conn, |c| organizations::table
+                .find(org_id)
+                .select((organizations::last_event_id, organizations::chain_head))
+                .first(c))?;
+            let mut check = ChainCheck::default();
+            let mut after = 0i64;
+            'chunks: loop {
+                let rows: Vec<ChainRow> = on_any!(conn, |c| events::table
+                    .filter(events::org_id.eq(org_id))
+                    .filter(events::id.gt(after))
+                    .order(events::id)
+                    .limit(VERIFY_CHUNK)
+                    .select(ChainRow::as_select())
+                    .load(c))?;
+                let Some(last) = rows.last() else { break };
+                after = last.id;
+                let texts = term_texts(
+                    conn,
+                    org_id,
+                    rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]),
+                )?;
+                let text = |id: Option<i64>| id.and_then(|id| texts.get(&id).map(String::as_str)).unwrap_or("");
+                for row in &rows {
+                    let Some(action) = Action::from_code(row.action) else {
+                        check.broken =
+                            Some(Break { id: row.id, problem: format!("event {} has an unknown action", row.id) });
+                        break 'chunks;
+                    };
+                    let event = ChainedEvent {
+                        org_id,
+                        id: row.id,
+                        ts_micros: row.ts,
+                        action,
+                        source: if row.source == SOURCE_API { Source::Api } else { Source::AdminPanel },
+                        admin_email: text(row.admin_term),
+                        user_email: text(row.user_email_term),
+                        user_name: text(row.user_name_term),
+                        domain_name: text(row.domain_term),
+                        client_event_id: row.client_event_id.as_deref().unwrap_or(""),
+                    };
+                    if !check.feed(&event, &row.hash) {
+                        break 'chunks;
+                    }
+                }
+                if rows.len() < VERIFY_CHUNK as usize {
+                    break;
+                }
+            }
+            Ok(check.finish(last_id, head.as_deref().unwrap_or(&GENESIS)))
+        })
+    }
 }

@@ -214,6 +214,18 @@ impl Db {
         }
     }
 
+    /// Runs `work` in a read-only transaction that sees one consistent
+    /// snapshot, without blocking writers.
+    pub(crate) fn snapshot<T>(&self, work: impl FnOnce(&mut AnyConn<'_>) -> StorageResult<T>) -> StorageResult<T> {
+        match &*self.pools {
+            // A deferred transaction in WAL mode reads one snapshot.
+            Pools::Sqlite(pool) => pool.get()?.transaction(|tx| work(&mut AnyConn::Sqlite(tx))),
+            Pools::Pg(pool) => {
+                pool.get()?.build_transaction().repeatable_read().read_only().run(|tx| work(&mut AnyConn::Pg(tx)))
+            }
+        }
+    }
+
     /// A trivial query: is the database answering?
     pub fn ping(&self) -> StorageResult<()> {
         self.read(|conn| {

@@ -15,6 +15,7 @@ diesel::table! {
         created_at -> BigInt,
         last_event_id -> BigInt,
         last_term_id -> BigInt,
+        chain_head -> Nullable<Binary>,
     }
 }
 
@@ -88,5 +89,6 @@ diesel::table! {
         domain_term -> Nullable<BigInt>,
         client_event_id -> Nullable<Text>,
         received_at -> BigInt,
+        hash -> Binary,
     }
 }

@@ -13,7 +13,9 @@ CREATE TABLE organizations (
     created_at BIGINT NOT NULL,
     -- Per-organization counters, advanced under the organization's write lock.
     last_event_id BIGINT NOT NULL DEFAULT 0,
-    last_term_id BIGINT NOT NULL DEFAULT 0
+    last_term_id BIGINT NOT NULL DEFAULT 0,
+    -- The hash of event last_event_id: the head of the organization's chain.
+    chain_head BYTEA
 );
 
 CREATE TABLE administrators (
@@ -85,6 +87,9 @@ CREATE TABLE events (
     domain_term BIGINT,
     client_event_id TEXT,
     received_at BIGINT NOT NULL,
+    -- SHA-256 of the previous event's hash and this event's canonical content
+    -- (docs/integrity.md).
+    hash BYTEA NOT NULL,
     PRIMARY KEY (org_id, id)
 );
 CREATE INDEX events_by_time ON events (org_id, ts, id);

@@ -159,6 +159,25 @@ pub async fn ingest_admin_logs(
     Ok(HttpResponse::Created().json(IngestResponse { ids }))
 }
 
+/// Rechecks the organization's hash chain and says where it first breaks.
+pub async fn verify_admin_logs(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.may_read_logs()?;
+    let org_id = caller.tenant.id;
+    let check = blocking(move || Ok(state.db.verify_chain(org_id)?)).await?;
+    Ok(HttpResponse::Ok().json(verification(&check)))
+}
+
+/// The wire form of a chain check.
+pub fn verification(check: &crate::domain::chain::ChainCheck) -> adminlog_types::ChainVerification {
+    adminlog_types::ChainVerification {
+        ok: check.broken.is_none(),
+        checked: check.checked,
+        first_broken_id: check.broken.as_ref().map(|b| b.id),
+        problem: check.broken.as_ref().map(|b| b.problem.clone()),
+        head: check.broken.is_none().then(|| crate::domain::chain::hex(&check.head())),
+    }
+}
+
 pub async fn list_actions(_caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(ItemList { items: Action::ALL.iter().copied().map(ActionInfo::from).collect() })
 }
