@@ -160,6 +160,15 @@ impl Population {
         Population { users, domains, admins, weights_total: MIX.iter().map(|(_, w)| w).sum() }
     }
 
+    /// Every user as (email, name), most active first.
+    pub fn users(&self) -> &[(String, String)] {
+        &self.users
+    }
+
+    pub fn domains(&self) -> &[String] {
+        &self.domains
+    }
+
     fn pick_action(&self, rng: &mut Rng) -> Action {
         let mut roll = (rng.next_u64() % u64::from(self.weights_total)) as u32;
         for (action, weight) in MIX {
@@ -257,6 +266,35 @@ pub fn create_admin(
     })
 }
 
+/// Appends `spec.events` events spread evenly (with jitter) over `spec.span`
+/// up to `end`, in time order, `batch` events per transaction.
+pub fn load_events(
+    db: &Db,
+    org_id: i64,
+    population: &Population,
+    spec: &DemoSpec,
+    end: OffsetDateTime,
+    batch: usize,
+) -> Result<(), StorageError> {
+    let mut rng = Rng::new(spec.seed);
+    let start = end - spec.span;
+    let step = spec.span.whole_microseconds() as f64 / spec.events.max(1) as f64;
+    let mut drafts = Vec::with_capacity(batch);
+    for n in 0..spec.events {
+        let jitter = (rng.next_u64() % 1000) as f64 / 1000.0;
+        let at = start + Duration::microseconds(((n as f64 + jitter) * step) as i64);
+        drafts.push(population.event(&mut rng, at, spec.api_share));
+        if drafts.len() == batch {
+            db.append_events(org_id, &drafts)?;
+            drafts.clear();
+        }
+    }
+    if !drafts.is_empty() {
+        db.append_events(org_id, &drafts)?;
+    }
+    Ok(())
+}
+
 /// Creates the demo organization unless it exists. Returns whether it did.
 pub fn ensure_demo(db: &Db, spec: &DemoSpec) -> Result<bool, StorageError> {
     if db.tenant_by_name(DEMO_ORG)?.is_some() {
@@ -275,23 +313,8 @@ pub fn ensure_demo(db: &Db, spec: &DemoSpec) -> Result<bool, StorageError> {
         db.create_admin(tenant.id, &NewAdmin { email, name, role, password_hash: &hash }, &[log])?;
     }
     let population = Population::new(spec, DEMO_MAIL_DOMAIN, admins.iter().map(|a| a.0.to_owned()).collect());
-    let mut rng = Rng::new(spec.seed);
     let end = OffsetDateTime::now_utc() - Duration::minutes(1);
-    let start = end - spec.span;
-    let step = spec.span.whole_microseconds() as f64 / spec.events.max(1) as f64;
-    let mut batch = Vec::with_capacity(5_000);
-    for n in 0..spec.events {
-        let jitter = (rng.next_u64() % 1000) as f64 / 1000.0;
-        let at = start + Duration::microseconds(((n as f64 + jitter) * step) as i64);
-        batch.push(population.event(&mut rng, at, spec.api_share));
-        if batch.len() == batch.capacity() {
-            db.append_events(tenant.id, &batch)?;
-            batch.clear();
-        }
-    }
-    if !batch.is_empty() {
-        db.append_events(tenant.id, &batch)?;
-    }
+    load_events(db, tenant.id, &population, spec, end, 5_000)?;
     Ok(true)
 }
 

@@ -9,6 +9,8 @@
 //! - `smoke`: only the OpenAPI validation and the schemathesis smoke test.
 //! - `e2e`: only the browser end-to-end tests.
 //! - `bundle`: (re)build the browser app into `frontend/dist`.
+//! - `bench [ARGS]`: the benchmark, release build (`--events N`, `--backend
+//!   sqlite|postgres|both`, `--quick`); writes `target/bench/bench.{md,json}`.
 
 mod bundle;
 mod e2e;
@@ -29,8 +31,12 @@ fn main() -> ExitCode {
         Some("smoke") => smoke::contract_checks(),
         Some("e2e") => e2e::browser_tests(),
         Some("bundle") => bundle::build_bundle(),
+        Some("bench") => step(
+            "benchmark",
+            cargo().args(["run", "--release", "--quiet", "-p", "adminlog-bench", "--"]).args(&args[1..]),
+        ),
         _ => {
-            eprintln!("usage: cargo xtask run [ARGS] | test | smoke | e2e | bundle");
+            eprintln!("usage: cargo xtask run [ARGS] | test | smoke | e2e | bundle | bench [ARGS]");
             return ExitCode::from(2);
         }
     };
@@ -107,6 +113,26 @@ fn test() -> Result<(), String> {
     step("rust tests (unit and black-box API, SQLite and PostgreSQL)", cargo().args(["test", "--workspace"]))?;
     smoke::contract_checks()?;
     e2e::browser_tests()?;
+    // The benchmark harness on a small data set, so it cannot rot; it asserts
+    // nothing about speed.
+    let backend = if std::env::var("ADMINLOG_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") { "both" } else { "sqlite" };
+    step(
+        "benchmark harness, small run (no timing asserted)",
+        cargo()
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "adminlog-bench",
+                "--",
+                "--events",
+                "20000",
+                "--quick",
+                "--backend",
+                backend,
+            ])
+            .args(["--out", &crate::target_dir().join("bench-ci").display().to_string()]),
+    )?;
     println!("\nAll checks passed in {:.0} s.", started.elapsed().as_secs_f64());
     Ok(())
 }

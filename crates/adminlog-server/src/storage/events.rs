@@ -261,13 +261,58 @@ fn resolve_terms<'d>(
     Ok(ids)
 }
 
-pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<Event>> {
-    let contains = match conn {
+/// Above this many matching terms, a keyword is matched by a subquery
+/// rather than a list of ids: such a keyword is broad, and the time-ordered
+/// scan finds a page of it quickly.
+const MAX_LISTED_TERMS: i64 = 1000;
+
+/// How a keyword narrows the events.
+enum KeywordMatch {
+    /// No term contains it: nothing can match.
+    Nothing,
+    /// These terms contain it.
+    Terms(Vec<i64>),
+    /// Many terms contain it.
+    Broad,
+}
+
+/// Finds the organization's terms that contain the folded keyword: a scan of
+/// the (small) dictionary, never of the events.
+fn match_keyword(conn: &mut AnyConn<'_>, org_id: i64, keyword: &str) -> StorageResult<KeywordMatch> {
+    let contains = contains_function(conn);
+    let ids: Vec<i64> = on_any!(conn, |c| terms::table
+        .filter(terms::org_id.eq(org_id))
+        .filter(diesel::dsl::sql::<Bool>(&format!("{contains}(terms.folded, ")).bind::<Text, _>(keyword).sql(") > 0"))
+        .select(terms::id)
+        .limit(MAX_LISTED_TERMS + 1)
+        .load(c))?;
+    Ok(match ids.len() as i64 {
+        0 => KeywordMatch::Nothing,
+        n if n > MAX_LISTED_TERMS => KeywordMatch::Broad,
+        _ => KeywordMatch::Terms(ids),
+    })
+}
+
+fn contains_function(conn: &AnyConn<'_>) -> &'static str {
+    match conn {
         AnyConn::Sqlite(_) => "instr",
         AnyConn::Pg(_) => "strpos",
+    }
+}
+
+pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<Event>> {
+    let keyword = match &selection.keyword {
+        Some(keyword) => match match_keyword(conn, org_id, keyword)? {
+            KeywordMatch::Nothing => return Ok(Vec::new()),
+            found => Some((keyword, found)),
+        },
+        None => None,
     };
-    let term_match =
-        format!("(SELECT terms.id FROM terms WHERE terms.org_id = events.org_id AND {contains}(terms.folded, ");
+    // Uncorrelated: evaluated once per query, not once per event.
+    let term_match = format!(
+        "(SELECT terms.id FROM terms WHERE terms.org_id = {org_id} AND {}(terms.folded, ",
+        contains_function(conn)
+    );
     let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
     let rows: Vec<EventRow> = on_any!(conn, |c| {
         let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
@@ -280,18 +325,30 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
         if !codes.is_empty() {
             query = query.filter(events::action.eq_any(&codes));
         }
-        if let Some(keyword) = &selection.keyword {
-            query = query.filter(
-                diesel::dsl::sql::<Bool>(&format!("(events.admin_term IN {term_match}"))
-                    .bind::<Text, _>(keyword)
-                    .sql(&format!(") > 0) OR events.user_email_term IN {term_match}"))
-                    .bind::<Text, _>(keyword)
-                    .sql(&format!(") > 0) OR events.user_name_term IN {term_match}"))
-                    .bind::<Text, _>(keyword)
-                    .sql(&format!(") > 0) OR events.domain_term IN {term_match}"))
-                    .bind::<Text, _>(keyword)
-                    .sql(") > 0))"),
-            );
+        match &keyword {
+            Some((_, KeywordMatch::Terms(ids))) => {
+                query = query.filter(
+                    events::admin_term
+                        .eq_any(ids)
+                        .or(events::user_email_term.eq_any(ids))
+                        .or(events::user_name_term.eq_any(ids))
+                        .or(events::domain_term.eq_any(ids)),
+                );
+            }
+            Some((keyword, _)) => {
+                query = query.filter(
+                    diesel::dsl::sql::<Bool>(&format!("(events.admin_term IN {term_match}"))
+                        .bind::<Text, _>(*keyword)
+                        .sql(&format!(") > 0) OR events.user_email_term IN {term_match}"))
+                        .bind::<Text, _>(*keyword)
+                        .sql(&format!(") > 0) OR events.user_name_term IN {term_match}"))
+                        .bind::<Text, _>(*keyword)
+                        .sql(&format!(") > 0) OR events.domain_term IN {term_match}"))
+                        .bind::<Text, _>(*keyword)
+                        .sql(") > 0))"),
+                );
+            }
+            None => {}
         }
         if let Some(after) = selection.after {
             // A row comparison: the form PostgreSQL serves from the index.

@@ -226,6 +226,34 @@ impl Db {
         }
     }
 
+    /// Refreshes the planner's statistics (after a bulk load).
+    pub fn optimize(&self) -> StorageResult<()> {
+        self.read(|conn| {
+            on_any!(conn, |c| diesel::sql_query("ANALYZE").execute(c))?;
+            Ok(())
+        })
+    }
+
+    /// The database's size on disk, as PostgreSQL counts it (SQLite: `None`,
+    /// measure the file).
+    pub fn database_size_bytes(&self) -> Option<u64> {
+        #[derive(diesel::QueryableByName)]
+        struct Size {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            bytes: i64,
+        }
+        match &*self.pools {
+            Pools::Sqlite(_) => None,
+            Pools::Pg(pool) => {
+                let mut conn = pool.get().ok()?;
+                let size: Size = diesel::sql_query("SELECT pg_database_size(current_database()) AS bytes")
+                    .get_result(&mut conn)
+                    .ok()?;
+                u64::try_from(size.bytes).ok()
+            }
+        }
+    }
+
     /// A trivial query: is the database answering?
     pub fn ping(&self) -> StorageResult<()> {
         self.read(|conn| {

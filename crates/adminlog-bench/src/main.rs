@@ -1,0 +1,231 @@
+//! `cargo xtask bench`: generates a reproducible data set through the storage
+//! layer, starts the real server, and measures it over HTTP beside the same
+//! queries sent straight to the storage layer (the floor). Prints a markdown
+//! table and writes JSON next to it. It asserts nothing: numbers are read,
+//! not tested.
+
+mod measure;
+mod report;
+mod shapes;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use adminlog_server::app::{self, Settings};
+use adminlog_server::demo::{self, DemoSpec, Population};
+use adminlog_server::storage::{Backend, DatabaseUrl, Db};
+use adminlog_types::{Plan, Role};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+use report::{BackendReport, Report};
+
+pub const PASSWORD: &str = "benchmark password";
+pub const MAIL_DOMAIN: &str = "bench-corp.example";
+
+/// What to run, from the command line.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub events: u64,
+    pub backends: Vec<Backend>,
+    pub iterations: usize,
+    pub concurrency_seconds: u64,
+    pub ingest_events: usize,
+    pub out: PathBuf,
+    pub postgres_url: String,
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut options = Options {
+        events: 10_000_000,
+        backends: vec![Backend::Sqlite, Backend::Postgres],
+        iterations: 50,
+        concurrency_seconds: 20,
+        ingest_events: 200_000,
+        out: PathBuf::from("target/bench"),
+        postgres_url: std::env::var("ADMINLOG_BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--events" => options.events = value()?.replace('_', "").parse().map_err(|e| format!("--events: {e}"))?,
+            "--backend" => {
+                options.backends = match value()?.as_str() {
+                    "sqlite" => vec![Backend::Sqlite],
+                    "postgres" => vec![Backend::Postgres],
+                    "both" => vec![Backend::Sqlite, Backend::Postgres],
+                    other => return Err(format!("--backend: sqlite, postgres or both, not {other}")),
+                }
+            }
+            "--iterations" => options.iterations = value()?.parse().map_err(|e| format!("--iterations: {e}"))?,
+            "--concurrency-seconds" => {
+                options.concurrency_seconds = value()?.parse().map_err(|e| format!("--concurrency-seconds: {e}"))?
+            }
+            "--ingest-events" => {
+                options.ingest_events = value()?.parse().map_err(|e| format!("--ingest-events: {e}"))?
+            }
+            "--out" => options.out = PathBuf::from(value()?),
+            "--quick" => {
+                options.iterations = 5;
+                options.concurrency_seconds = 2;
+                options.ingest_events = 8_000;
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(options)
+}
+
+/// A throwaway database for one backend.
+struct Scratch {
+    url: DatabaseUrl,
+    drop_postgres: Option<(String, String)>,
+}
+
+impl Scratch {
+    fn new(backend: Backend, options: &Options) -> Result<Scratch, String> {
+        match backend {
+            Backend::Sqlite => {
+                std::fs::create_dir_all(&options.out).map_err(|e| e.to_string())?;
+                let path = options.out.join("bench.db");
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                Ok(Scratch { url: DatabaseUrl::Sqlite(path.display().to_string()), drop_postgres: None })
+            }
+            Backend::Postgres => {
+                let name = "adminlog_bench".to_owned();
+                let mut conn = PgConnection::establish(&options.postgres_url).map_err(|e| e.to_string())?;
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .map_err(|e| e.to_string())?;
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).map_err(|e| e.to_string())?;
+                let base =
+                    &options.postgres_url[..options.postgres_url.rfind('/').unwrap_or(options.postgres_url.len())];
+                Ok(Scratch {
+                    url: DatabaseUrl::Postgres(format!("{base}/{name}")),
+                    drop_postgres: Some((options.postgres_url.clone(), name)),
+                })
+            }
+        }
+    }
+
+    /// Bytes on disk, per the engine.
+    fn size_bytes(&self, db: &Db) -> u64 {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                ["", "-wal"].iter().filter_map(|s| std::fs::metadata(format!("{path}{s}")).ok()).map(|m| m.len()).sum()
+            }
+            DatabaseUrl::Postgres(_) => db.database_size_bytes().unwrap_or(0),
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.drop_postgres {
+            if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// The big organization's data set: fixed seed, two years, ~20,000 users,
+/// ~300 domains, ~30% from API calls.
+pub fn big_spec(events: u64) -> DemoSpec {
+    DemoSpec { events, users: 20_000, domains: 300, seed: 20_261_126, span: time::Duration::days(730), api_share: 0.3 }
+}
+
+fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, String> {
+    let scratch = Scratch::new(backend, options)?;
+    let db = app::open_database(&scratch.url, 4).map_err(|e| e.to_string())?;
+    println!("\n## {} — loading {} events", backend.label(), options.events);
+    let admin = demo::create_admin(
+        &db,
+        "Bench Corp",
+        Plan::Enterprise,
+        &format!("root@{MAIL_DOMAIN}"),
+        "Root",
+        Role::SuperAdmin,
+        PASSWORD,
+    )?;
+    let spec = big_spec(options.events);
+    let admins: Vec<String> = (0..25).map(|i| format!("admin{i}@{MAIL_DOMAIN}")).collect();
+    let population = Population::new(&spec, MAIL_DOMAIN, admins);
+    let end = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
+    let started = Instant::now();
+    demo::load_events(&db, admin.org_id, &population, &spec, end, 10_000).map_err(|e| e.to_string())?;
+    // A few small organizations beside the big one.
+    for i in 0..3 {
+        let small = demo::create_admin(
+            &db,
+            &format!("Small {i}"),
+            Plan::Professional,
+            &format!("root@small{i}.example"),
+            "Root",
+            Role::SuperAdmin,
+            PASSWORD,
+        )?;
+        let small_spec = DemoSpec { events: 2_000, users: 50, domains: 5, seed: i, ..DemoSpec::default() };
+        let small_population =
+            Population::new(&small_spec, &format!("small{i}.example"), vec![format!("root@small{i}.example")]);
+        demo::load_events(&db, small.org_id, &small_population, &small_spec, end, 2_000).map_err(|e| e.to_string())?;
+    }
+    let load_seconds = started.elapsed().as_secs_f64();
+    db.optimize().map_err(|e| e.to_string())?;
+    let total_events = options.events + 3 * 2_000;
+    let size = scratch.size_bytes(&db);
+    println!(
+        "loaded in {load_seconds:.1} s ({:.0} events/s), {:.0} bytes/event",
+        total_events as f64 / load_seconds,
+        size as f64 / total_events as f64
+    );
+
+    let settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        database: scratch.url.clone(),
+        jwt_secret: None,
+        workers: 2,
+        static_dir: None,
+    };
+    let (addr, server_thread) = measure::start_server(settings)?;
+    let base = format!("http://{addr}");
+    let context = shapes::Context::new(&base, &db, admin.org_id, &population, end)?;
+    let mut report = BackendReport::new(backend.label(), total_events, load_seconds, size);
+    report.shapes = shapes::measure_all(&context, options.iterations)?;
+    report.export = Some(measure::export(&context)?);
+    report.concurrency = Some(measure::concurrency(&context, Duration::from_secs(options.concurrency_seconds))?);
+    report.ingest = Some(measure::ingest(&context, options.ingest_events)?);
+    drop(server_thread);
+    Ok(report)
+}
+
+fn main() {
+    let options = match parse_options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("adminlog-bench: {message}");
+            eprintln!("usage: adminlog-bench [--events N] [--backend sqlite|postgres|both] [--iterations N] [--concurrency-seconds S] [--ingest-events N] [--quick] [--out DIR]");
+            std::process::exit(2);
+        }
+    };
+    let mut report = Report::new(&options);
+    for backend in &options.backends {
+        match run_backend(*backend, &options) {
+            Ok(result) => report.backends.push(result),
+            Err(message) => {
+                eprintln!("adminlog-bench: {}: {message}", backend.label());
+                std::process::exit(1);
+            }
+        }
+    }
+    let markdown = report.markdown();
+    println!("\n{markdown}");
+    if let Err(e) = report.write(&options.out, &markdown) {
+        eprintln!("adminlog-bench: cannot write the report: {e}");
+        std::process::exit(1);
+    }
+    println!("Written: {}/bench.md and {}/bench.json", options.out.display(), options.out.display());
+}

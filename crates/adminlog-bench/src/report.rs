@@ -1,0 +1,156 @@
+//! The report: a markdown table for people, JSON for tools.
+
+use std::fmt::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::measure::{ConcurrencyResult, ExportResult, IngestResult};
+use crate::shapes::ShapeResult;
+use crate::Options;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Percentiles {
+    pub samples: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl Percentiles {
+    /// Nearest-rank percentiles.
+    pub fn of(samples: &mut [Duration]) -> Percentiles {
+        samples.sort_unstable();
+        let at = |p: f64| {
+            if samples.is_empty() {
+                return 0.0;
+            }
+            let rank = ((p * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
+            samples[rank - 1].as_secs_f64() * 1000.0
+        };
+        Percentiles { samples: samples.len(), p50_ms: at(0.50), p95_ms: at(0.95), p99_ms: at(0.99) }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BackendReport {
+    pub backend: String,
+    pub events: u64,
+    pub load_seconds: f64,
+    pub load_events_per_second: f64,
+    pub database_bytes: u64,
+    pub bytes_per_event: f64,
+    pub shapes: Vec<ShapeResult>,
+    pub export: Option<ExportResult>,
+    pub concurrency: Option<ConcurrencyResult>,
+    pub ingest: Option<IngestResult>,
+}
+
+impl BackendReport {
+    pub fn new(backend: &str, events: u64, load_seconds: f64, database_bytes: u64) -> BackendReport {
+        BackendReport {
+            backend: backend.to_owned(),
+            events,
+            load_seconds,
+            load_events_per_second: events as f64 / load_seconds,
+            database_bytes,
+            bytes_per_event: database_bytes as f64 / events as f64,
+            shapes: Vec::new(),
+            export: None,
+            concurrency: None,
+            ingest: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub generated_at: String,
+    pub machine: String,
+    pub events: u64,
+    pub iterations: usize,
+    pub backends: Vec<BackendReport>,
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .map_or(String::new(), |kib| format!("{:.0} GiB", kib as f64 / 1024.0 / 1024.0));
+    format!("{cores} cores, {memory}, {cpu}")
+}
+
+impl Report {
+    pub fn new(options: &Options) -> Report {
+        Report {
+            generated_at: crate::shapes::now_text(),
+            machine: machine(),
+            events: options.events,
+            iterations: options.iterations,
+            backends: Vec::new(),
+        }
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# adminlog benchmark\n\n{} · {} events in the big organization · {} requests per shape after warm-up · {}\n", self.machine, self.events, self.iterations, self.generated_at);
+        for b in &self.backends {
+            let _ = writeln!(out, "## {}\n", b.backend);
+            let _ = writeln!(
+                out,
+                "Load: {} events in {:.1} s ({:.0} events/s); database {:.1} MiB, {:.0} bytes/event.\n",
+                b.events,
+                b.load_seconds,
+                b.load_events_per_second,
+                b.database_bytes as f64 / 1048576.0,
+                b.bytes_per_event
+            );
+            let _ = writeln!(
+                out,
+                "| shape | rows | HTTP p50 ms | p95 ms | p99 ms | floor p50 ms | floor p99 ms | HTTP/floor p50 |"
+            );
+            let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            for s in &b.shapes {
+                let ratio = if s.floor.p50_ms > 0.0 { s.http.p50_ms / s.floor.p50_ms } else { 0.0 };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× |",
+                    s.name, s.rows, s.http.p50_ms, s.http.p95_ms, s.http.p99_ms, s.floor.p50_ms, s.floor.p99_ms, ratio
+                );
+            }
+            if let Some(e) = &b.export {
+                let _ = writeln!(out, "\nCSV export of {} rows: first byte p50 {:.1} ms, last byte p50 {:.1} ms (p99 {:.1} ms); resident memory {} → {} KiB.", e.rows, e.first_byte.p50_ms, e.last_byte.p50_ms, e.last_byte.p99_ms, e.rss_before_kib, e.rss_after_kib);
+            }
+            if let Some(i) = &b.ingest {
+                let _ = writeln!(
+                    out,
+                    "Ingestion over HTTP: {} clients × batches of {}: {} events in {:.1} s = {:.0} events/s ({}).",
+                    i.clients, i.batch, i.events, i.seconds, i.events_per_second, i.durability
+                );
+            }
+            if let Some(c) = &b.concurrency {
+                let _ = writeln!(
+                    out,
+                    "Concurrency: {} clients for {:.0} s: {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms, {} errors.",
+                    c.clients, c.seconds, c.requests_per_second, c.latency.p50_ms, c.latency.p99_ms, c.errors
+                );
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn write(&self, dir: &Path, markdown: &str) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("bench.md"), markdown)?;
+        std::fs::write(dir.join("bench.json"), serde_json::to_string_pretty(self).map_err(std::io::Error::other)?)
+    }
+}
