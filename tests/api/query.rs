@@ -98,6 +98,32 @@ on_both_backends! {
         assert_eq!(app.all_pages(&org.token, IN_2016, 19).await.len(), 95);
     }
 
+    async fn keyword_pages_merge_matches_from_every_field_in_order(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        // The keyword sits in a different field per event, and timestamps tie.
+        let events: Vec<_> = (0..30)
+            .map(|i| {
+                let ts = format!("2016-04-{:02}T00:00:00Z", 1 + i % 7);
+                match i % 4 {
+                    0 => json!({"timestamp": ts, "action": "EDIT_USER", "user_name": format!("needle-{i}")}),
+                    1 => json!({"timestamp": ts, "action": "EDIT_USER", "user_email": format!("needle{i}@x.example")}),
+                    2 => json!({"timestamp": ts, "action": "EDIT_USER", "domain_name": "Needle Domain"}),
+                    _ => json!({"timestamp": ts, "action": "EDIT_USER", "admin_email": "needle.admin@x.example", "user_name": "other"}),
+                }
+            })
+            .collect();
+        app.ingest(&key, events).await;
+        app.ingest(&key, vec![json!({"timestamp": "2016-04-03T00:00:00Z", "action": "EDIT_USER", "user_name": "hay"})]).await;
+        let found = app.all_pages(&org.token, "keyword=NEEDLE", 4).await;
+        let keys: Vec<(String, i64)> = found.iter().map(|e| (e["timestamp"].as_str().unwrap().to_owned(), e["id"].as_i64().unwrap())).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        sorted.dedup();
+        assert_eq!(keys, sorted, "newest first, no repeats");
+        assert_eq!(keys.len(), 30);
+    }
+
     async fn cursors_stay_stable_while_new_events_arrive(app) {
         let org = app.org("Acme", Plan::Professional).await;
         let key = app.api_key(&org, &["logs:write"]).await;

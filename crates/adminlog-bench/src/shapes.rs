@@ -76,8 +76,10 @@ impl Context {
             .map_err(|e| e.to_string())?;
         let token = login["token"].as_str().ok_or(format!("login failed: {login}"))?.to_owned();
         let cursor_secret = db.secret("cursor_key", String::new).map_err(|e| e.to_string())?;
-        // An exact user name: one of the last users, whose name no other contains.
-        let exact_user = population.users().last().map(|u| u.1.clone()).unwrap_or_default();
+        // An exact user name: one of the last round of names (`...39`), which
+        // no other name contains, and the most active of them.
+        let users = population.users();
+        let exact_user = users.get(users.len().saturating_sub(500)).map(|u| u.1.clone()).unwrap_or_default();
         // A domain holding about 0.2% of events.
         let rare_domain = population.domains().get(100).cloned().unwrap_or_default();
         let enc = |s: &str| s.replace(' ', "+");

@@ -241,8 +241,9 @@ fn resolve_terms<'d>(
             .filter(terms::value.eq_any(chunk))
             .select((terms::value, terms::id))
             .load(c))?;
+        let by_text: HashMap<&str, &'d str> = chunk.iter().map(|w| (*w, *w)).collect();
         for (value, id) in found {
-            if let Some(key) = chunk.iter().find(|w| **w == value) {
+            if let Some(key) = by_text.get(value.as_str()) {
                 ids.insert(key, id);
             }
         }
@@ -300,68 +301,100 @@ fn contains_function(conn: &AnyConn<'_>) -> &'static str {
     }
 }
 
+/// Up to this many events pointing at the matched terms (about the square
+/// root of page size × events at ten million), reading them through the
+/// per-column indexes and sorting beats walking the time index.
+const FEW_MATCHES: i64 = 20_000;
+
+/// The four term columns a keyword can match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TermColumn {
+    Admin,
+    UserEmail,
+    UserName,
+    Domain,
+}
+
+const TERM_COLUMNS: [TermColumn; 4] =
+    [TermColumn::Admin, TermColumn::UserEmail, TermColumn::UserName, TermColumn::Domain];
+
+/// Events of one column pointing at `ids`, counted up to `cap + 1` from the
+/// column's covering index.
+fn count_in_column(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    column: TermColumn,
+    ids: &[i64],
+    cap: i64,
+) -> StorageResult<i64> {
+    let found: Vec<i64> = on_any!(conn, |c| {
+        let query = events::table.filter(events::org_id.eq(org_id)).select(events::id).limit(cap + 1).into_boxed();
+        match column {
+            TermColumn::Admin => query.filter(events::admin_term.eq_any(ids)),
+            TermColumn::UserEmail => query.filter(events::user_email_term.eq_any(ids)),
+            TermColumn::UserName => query.filter(events::user_name_term.eq_any(ids)),
+            TermColumn::Domain => query.filter(events::domain_term.eq_any(ids)),
+        }
+        .load(c)
+    })?;
+    Ok(found.len() as i64)
+}
+
+/// How one page is read.
+enum Route<'k> {
+    /// Walk the time index, filtering (no keyword, or the keyword's terms by id).
+    TimeOrder(Option<&'k [i64]>),
+    /// Walk the time index with the keyword as a subquery (a broad keyword).
+    TimeOrderBroad(&'k str),
+    /// Read the few matching events per column, sort, merge.
+    PerColumn(&'k [i64], Vec<TermColumn>),
+}
+
 pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<Event>> {
-    let keyword = match &selection.keyword {
+    let matched = match &selection.keyword {
         Some(keyword) => match match_keyword(conn, org_id, keyword)? {
             KeywordMatch::Nothing => return Ok(Vec::new()),
-            found => Some((keyword, found)),
+            found => Some((keyword.as_str(), found)),
         },
         None => None,
     };
-    // Uncorrelated: evaluated once per query, not once per event.
-    let term_match = format!(
-        "(SELECT terms.id FROM terms WHERE terms.org_id = {org_id} AND {}(terms.folded, ",
-        contains_function(conn)
-    );
-    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
-    let rows: Vec<EventRow> = on_any!(conn, |c| {
-        let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
-        if let Some(from) = selection.from_micros {
-            query = query.filter(events::ts.ge(from));
-        }
-        if let Some(to) = selection.to_micros {
-            query = query.filter(events::ts.le(to));
-        }
-        if !codes.is_empty() {
-            query = query.filter(events::action.eq_any(&codes));
-        }
-        match &keyword {
-            Some((_, KeywordMatch::Terms(ids))) => {
-                query = query.filter(
-                    events::admin_term
-                        .eq_any(ids)
-                        .or(events::user_email_term.eq_any(ids))
-                        .or(events::user_name_term.eq_any(ids))
-                        .or(events::domain_term.eq_any(ids)),
-                );
+    let route = match &matched {
+        None => Route::TimeOrder(None),
+        Some((keyword, KeywordMatch::Broad)) | Some((keyword, KeywordMatch::Nothing)) => Route::TimeOrderBroad(keyword),
+        Some((_, KeywordMatch::Terms(ids))) => {
+            let mut columns = Vec::new();
+            let mut total = 0;
+            for column in TERM_COLUMNS {
+                let count = count_in_column(conn, org_id, column, ids, FEW_MATCHES)?;
+                if count > 0 {
+                    columns.push(column);
+                    total += count;
+                }
             }
-            Some((keyword, _)) => {
-                query = query.filter(
-                    diesel::dsl::sql::<Bool>(&format!("(events.admin_term IN {term_match}"))
-                        .bind::<Text, _>(*keyword)
-                        .sql(&format!(") > 0) OR events.user_email_term IN {term_match}"))
-                        .bind::<Text, _>(*keyword)
-                        .sql(&format!(") > 0) OR events.user_name_term IN {term_match}"))
-                        .bind::<Text, _>(*keyword)
-                        .sql(&format!(") > 0) OR events.domain_term IN {term_match}"))
-                        .bind::<Text, _>(*keyword)
-                        .sql(") > 0))"),
-                );
+            if columns.is_empty() {
+                return Ok(Vec::new());
             }
-            None => {}
+            if total <= FEW_MATCHES && selection.skip == 0 {
+                Route::PerColumn(ids, columns)
+            } else {
+                Route::TimeOrder(Some(ids))
+            }
         }
-        if let Some(after) = selection.after {
-            // A row comparison: the form PostgreSQL serves from the index.
-            query = query.filter(
-                diesel::dsl::sql::<Bool>("(events.ts, events.id) < (")
-                    .bind::<BigInt, _>(after.ts_micros)
-                    .sql(", ")
-                    .bind::<BigInt, _>(after.id)
-                    .sql(")"),
-            );
+    };
+    let rows = match route {
+        Route::PerColumn(ids, columns) => {
+            let mut merged: Vec<EventRow> = Vec::new();
+            for column in columns {
+                merged.extend(select_rows(conn, org_id, selection, Filter::Column(column, ids))?);
+            }
+            merged.sort_unstable_by(|a, b| (b.ts, b.id).cmp(&(a.ts, a.id)));
+            merged.dedup_by_key(|row| row.id);
+            merged.truncate(selection.limit.max(0) as usize);
+            merged
         }
-        query.order((events::ts.desc(), events::id.desc())).limit(selection.limit).offset(selection.skip).load(c)
-    })?;
+        Route::TimeOrder(ids) => select_rows(conn, org_id, selection, ids.map_or(Filter::None, Filter::AnyColumn))?,
+        Route::TimeOrderBroad(keyword) => select_rows(conn, org_id, selection, Filter::Subquery(keyword))?,
+    };
 
     let texts = term_texts(
         conn,
@@ -386,6 +419,95 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
             })
         })
         .collect()
+}
+
+/// The keyword part of one page query.
+enum Filter<'k> {
+    None,
+    /// One column points at one of the ids; sorted without the time index.
+    Column(TermColumn, &'k [i64]),
+    /// Any column points at one of the ids.
+    AnyColumn(&'k [i64]),
+    /// Any column points at a term containing the keyword.
+    Subquery(&'k str),
+}
+
+/// One page query: the selection's filters, cursor and order, plus `keyword`.
+fn select_rows(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    keyword: Filter<'_>,
+) -> StorageResult<Vec<EventRow>> {
+    // Uncorrelated: evaluated once per query, not once per event.
+    let term_match = format!(
+        "(SELECT terms.id FROM terms WHERE terms.org_id = {org_id} AND {}(terms.folded, ",
+        contains_function(conn)
+    );
+    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
+    Ok(on_any!(conn, |c| {
+        let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
+        if let Some(from) = selection.from_micros {
+            query = query.filter(events::ts.ge(from));
+        }
+        if let Some(to) = selection.to_micros {
+            query = query.filter(events::ts.le(to));
+        }
+        if !codes.is_empty() {
+            query = query.filter(events::action.eq_any(&codes));
+        }
+        match keyword {
+            Filter::None => {}
+            Filter::Column(column, ids) => {
+                query = match column {
+                    TermColumn::Admin => query.filter(events::admin_term.eq_any(ids)),
+                    TermColumn::UserEmail => query.filter(events::user_email_term.eq_any(ids)),
+                    TermColumn::UserName => query.filter(events::user_name_term.eq_any(ids)),
+                    TermColumn::Domain => query.filter(events::domain_term.eq_any(ids)),
+                };
+            }
+            Filter::AnyColumn(ids) => {
+                query = query.filter(
+                    events::admin_term
+                        .eq_any(ids)
+                        .or(events::user_email_term.eq_any(ids))
+                        .or(events::user_name_term.eq_any(ids))
+                        .or(events::domain_term.eq_any(ids)),
+                );
+            }
+            Filter::Subquery(keyword) => {
+                query = query.filter(
+                    diesel::dsl::sql::<Bool>(&format!("(events.admin_term IN {term_match}"))
+                        .bind::<Text, _>(keyword)
+                        .sql(&format!(") > 0) OR events.user_email_term IN {term_match}"))
+                        .bind::<Text, _>(keyword)
+                        .sql(&format!(") > 0) OR events.user_name_term IN {term_match}"))
+                        .bind::<Text, _>(keyword)
+                        .sql(&format!(") > 0) OR events.domain_term IN {term_match}"))
+                        .bind::<Text, _>(keyword)
+                        .sql(") > 0))"),
+                );
+            }
+        }
+        if let Some(after) = selection.after {
+            // A row comparison: the form PostgreSQL serves from the index.
+            query = query.filter(
+                diesel::dsl::sql::<Bool>("(events.ts, events.id) < (")
+                    .bind::<BigInt, _>(after.ts_micros)
+                    .sql(", ")
+                    .bind::<BigInt, _>(after.id)
+                    .sql(")"),
+            );
+        }
+        if matches!(keyword, Filter::Column(..)) {
+            // `+ 0` keeps the planner on the column's index: it collects the
+            // few matches and sorts them instead of walking the time index.
+            query = query.order(diesel::dsl::sql::<BigInt>("events.ts + 0 DESC, events.id + 0 DESC"));
+        } else {
+            query = query.order((events::ts.desc(), events::id.desc()));
+        }
+        query.limit(selection.limit).offset(selection.skip).load(c)
+    })?)
 }
 
 /// The text of every term the rows point at, in one lookup per chunk.

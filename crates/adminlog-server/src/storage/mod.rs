@@ -116,6 +116,20 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     }
 }
 
+#[derive(Debug)]
+struct PgSession;
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSession {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        // Plan each statement for its actual parameters: a generic plan turns
+        // `value = ANY($1)` over a long list into a linear scan per row.
+        diesel::sql_query("SET plan_cache_mode = force_custom_plan")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
 /// Where the data lives, from a `--database-url` value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -158,6 +172,7 @@ impl Db {
                     .max_size(max_connections)
                     .min_idle(Some(2))
                     .connection_timeout(timeout)
+                    .connection_customizer(Box::new(PgSession))
                     .build(ConnectionManager::<PgConnection>::new(url))
                     .map_err(|e| StorageError::Unavailable(e.to_string()))?;
                 Pools::Pg(pool)
