@@ -387,7 +387,7 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
             for column in columns {
                 merged.extend(select_rows(conn, org_id, selection, Filter::Column(column, ids))?);
             }
-            merged.sort_unstable_by(|a, b| (b.ts, b.id).cmp(&(a.ts, a.id)));
+            merged.sort_unstable_by_key(|row| std::cmp::Reverse((row.ts, row.id)));
             merged.dedup_by_key(|row| row.id);
             merged.truncate(selection.limit.max(0) as usize);
             merged
