@@ -89,6 +89,56 @@ mod tests {
         assert!(keys.verify(&unsigned).is_none());
     }
 
+    fn sign(header: Header, claims: &Claims, secret: &[u8]) -> String {
+        encode(&header, claims, &EncodingKey::from_secret(secret)).unwrap()
+    }
+
+    fn claims(now: OffsetDateTime) -> Claims {
+        Claims {
+            sub: "2".into(),
+            org: 4,
+            jti: "j".into(),
+            iss: ISSUER.into(),
+            iat: now.unix_timestamp(),
+            nbf: now.unix_timestamp(),
+            exp: (now + Duration::hours(1)).unix_timestamp(),
+        }
+    }
+
+    #[test]
+    fn only_the_configured_algorithm_is_accepted() {
+        let secret = b"one secret";
+        let keys = TokenKeys::new(secret);
+        let now = OffsetDateTime::now_utc();
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &claims(now), secret)).is_some());
+        // The same secret under another HMAC algorithm.
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS512), &claims(now), secret)).is_none());
+        // A header claiming RS256 over an HMAC signature (key confusion).
+        let mut confused = sign(Header::new(Algorithm::HS256), &claims(now), secret);
+        let rs_header = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9";
+        confused = format!("{rs_header}{}", &confused[confused.find('.').unwrap()..]);
+        assert!(keys.verify(&confused).is_none());
+    }
+
+    #[test]
+    fn time_and_issuer_claims_are_enforced() {
+        let secret = b"one secret";
+        let keys = TokenKeys::new(secret);
+        let now = OffsetDateTime::now_utc();
+        let mut early = claims(now);
+        early.nbf = (now + Duration::minutes(5)).unix_timestamp();
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &early, secret)).is_none(), "not yet valid");
+        let mut skewed = claims(now);
+        skewed.nbf = (now + Duration::seconds(10)).unix_timestamp();
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &skewed, secret)).is_some(), "within leeway");
+        let mut expired = claims(now);
+        expired.exp = (now - Duration::minutes(2)).unix_timestamp();
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &expired, secret)).is_none(), "expired");
+        let mut foreign = claims(now);
+        foreign.iss = "someone-else".into();
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &foreign, secret)).is_none(), "issuer");
+    }
+
     fn issued_payload(keys: &TokenKeys) -> String {
         keys.issue(4, 2, OffsetDateTime::now_utc()).token.split('.').nth(1).unwrap().to_owned()
     }

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
@@ -106,12 +107,11 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // WAL lets readers run beside the writer; synchronous=NORMAL in WAL
         // mode keeps every committed transaction across a process kill.
-        diesel::sql_query(
+        // `batch_execute` runs every statement; a prepared query runs only the first.
+        conn.batch_execute(
             "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
              PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
         )
-        .execute(conn)
-        .map(|_| ())
         .map_err(diesel::r2d2::Error::QueryError)
     }
 }
@@ -295,5 +295,42 @@ pub(crate) fn conflict_as(error: diesel::result::Error, message: &str) -> Storag
             StorageError::Conflict(message.to_owned())
         }
         other => StorageError::Query(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+
+    fn setting(db: &Db, pragma: &str) -> String {
+        db.read(|conn| {
+            let AnyConn::Sqlite(c) = conn else { unreachable!("a SQLite database") };
+            let row: Setting =
+                diesel::sql_query(format!("SELECT CAST({pragma} AS TEXT) AS value")).get_result(&mut **c)?;
+            Ok(row.value)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn sqlite_connections_get_every_pragma() {
+        let path = std::env::temp_dir().join(format!("adminlog-pragmas-{}.db", std::process::id()));
+        let db = Db::connect(&DatabaseUrl::Sqlite(path.display().to_string()), 2, Duration::from_secs(5)).unwrap();
+        // Durable across a process kill, readers beside the writer, and a
+        // writer that waits instead of failing.
+        assert_eq!(setting(&db, "(SELECT journal_mode FROM pragma_journal_mode)"), "wal");
+        assert_eq!(setting(&db, "(SELECT synchronous FROM pragma_synchronous)"), "1");
+        assert_eq!(setting(&db, "(SELECT timeout FROM pragma_busy_timeout)"), "10000");
+        assert_eq!(setting(&db, "(SELECT foreign_keys FROM pragma_foreign_keys)"), "1");
+        drop(db);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }
