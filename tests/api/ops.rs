@@ -104,6 +104,32 @@ on_both_backends! {
         app.request(Method::POST, "/admin-logs", None, None).await.assert_error(404, "not_found");
     }
 
+    async fn cross_origin_access_is_closed_except_for_configured_origins(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let from = |origin: &str| app.client.get(app.url("/api/v1/me")).bearer_auth(&org.token).header("origin", origin.to_owned()).send();
+        let stranger = from("https://evil.example").await.unwrap();
+        assert_eq!(stranger.status(), 200);
+        assert!(stranger.headers().get("access-control-allow-origin").is_none());
+        let friend = from(adminlog_tests::ALLOWED_ORIGIN).await.unwrap();
+        assert_eq!(friend.headers()["access-control-allow-origin"], adminlog_tests::ALLOWED_ORIGIN);
+        assert!(friend.headers()["access-control-expose-headers"].to_str().unwrap().contains("X-Export-Truncated"));
+        let preflight = |origin: &str| {
+            app.client
+                .request(Method::OPTIONS, app.url("/api/v1/admin-logs"))
+                .header("origin", origin.to_owned())
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "authorization, content-type")
+                .send()
+        };
+        let allowed = preflight(adminlog_tests::ALLOWED_ORIGIN).await.unwrap();
+        assert_eq!(allowed.status(), 204);
+        assert!(allowed.headers()["access-control-allow-methods"].to_str().unwrap().contains("POST"));
+        assert!(allowed.headers()["access-control-allow-headers"].to_str().unwrap().contains("Authorization"));
+        let refused = preflight("https://evil.example").await.unwrap();
+        assert!(refused.headers().get("access-control-allow-origin").is_none());
+        assert_eq!(refused.status(), 405);
+    }
+
     async fn the_action_list_has_the_seed_actions_in_order(app) {
         let org = app.org("Acme", Plan::Starter).await;
         let actions = app.get("/api/v1/actions", &org.token).await.json();

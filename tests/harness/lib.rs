@@ -14,6 +14,9 @@ use serde_json::{json, Value};
 pub use reqwest;
 pub use serde_json;
 
+/// The one browser origin test servers allow.
+pub const ALLOWED_ORIGIN: &str = "https://panel.example";
+
 /// The password every fixture administrator gets.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -135,6 +138,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         jwt_secret: Some("test secret, long enough to be a real key".into()),
         workers: 1,
         static_dir: static_dir(),
+        cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
     };
     let running = app::start(&settings).expect("server starts");
     let handle = running.server.handle();

@@ -27,6 +27,8 @@ pub struct Settings {
     pub workers: usize,
     /// The built browser app (`index.html`, `app.js`, `app_bg.wasm`...).
     pub static_dir: Option<std::path::PathBuf>,
+    /// Browser origins allowed to call the API (`https://panel.example`); empty: none.
+    pub cors_origins: Vec<String>,
 }
 
 impl Settings {
@@ -79,6 +81,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
     let cursor_secret = db.secret("cursor_key", random_secret)?;
     let state = web::Data::new(AppState {
         static_dir: settings.static_dir.clone(),
+        cors_origins: settings.cors_origins.clone(),
         db: db.clone(),
         tokens: TokenKeys::new(jwt_secret.as_bytes()),
         cursors: CursorKey::new(cursor_secret.as_bytes()),
@@ -92,6 +95,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .wrap(ErrorHandlers::new().default_handler(http::json_fallback))
+            .wrap(from_fn(http::cross_origin))
             .wrap(from_fn(http::record_request))
             .configure(http::configure)
             .default_service(web::to(http::fallback))

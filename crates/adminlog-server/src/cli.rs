@@ -35,6 +35,10 @@ enum Command {
         /// The built browser app; served at `/` when the folder exists.
         #[arg(long, env = "ADMINLOG_STATIC_DIR", default_value = "frontend/dist")]
         static_dir: std::path::PathBuf,
+        /// Browser origins allowed to call the API, comma-separated
+        /// (default: none; the bundled app needs none).
+        #[arg(long = "cors-origin", env = "ADMINLOG_CORS_ORIGINS", value_delimiter = ',')]
+        cors_origins: Vec<String>,
         /// Worker threads answering HTTP (default: one per core).
         #[arg(long, env = "ADMINLOG_WORKERS")]
         workers: Option<usize>,
@@ -108,13 +112,14 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve { database, bind, static_dir, workers, demo, demo_events } => {
+        Command::Serve { database, bind, static_dir, cors_origins, workers, demo, demo_events } => {
             let settings = Settings {
                 bind,
                 database: DatabaseUrl::parse(&database.database_url),
                 jwt_secret: std::env::var("ADMINLOG_JWT_SECRET").ok().filter(|s| !s.is_empty()),
                 workers: workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
                 static_dir: static_dir.join("index.html").is_file().then_some(static_dir),
+                cors_origins,
             };
             if demo {
                 let db = app::open_database(&settings.database, 2).map_err(|e| e.to_string())?;

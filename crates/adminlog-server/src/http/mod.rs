@@ -2,6 +2,7 @@
 //! telemetry. The only module that knows actix-web.
 
 pub mod caller;
+mod cors;
 pub mod error;
 pub mod handlers;
 pub mod metrics;
@@ -14,6 +15,7 @@ use actix_web::web;
 use error::ApiError;
 use handlers::{admin_logs, administrators, api_keys, ops, session};
 
+pub use cors::cross_origin;
 pub use telemetry::{json_fallback, record_request};
 
 /// Requests larger than this are refused before they are read: a full batch

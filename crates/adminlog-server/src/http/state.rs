@@ -7,6 +7,8 @@ use crate::storage::Db;
 use super::metrics::Metrics;
 
 pub struct AppState {
+    /// Origins allowed to call the API from a browser; empty: none.
+    pub cors_origins: Vec<String>,
     /// The built browser app, when there is one.
     pub static_dir: Option<std::path::PathBuf>,
     pub db: Db,
