@@ -189,6 +189,7 @@ fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, Str
         jwt_secret: None,
         workers: 2,
         static_dir: None,
+        cors_origins: Vec::new(),
     };
     let (addr, server_thread) = measure::start_server(settings)?;
     let base = format!("http://{addr}");
