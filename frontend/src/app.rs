@@ -90,7 +90,13 @@ impl Session {
     /// The session ended (expired, revoked): sign in again, then come back here.
     pub fn expired(&self, location: Location) {
         let here = location.here();
+        // Several requests can fail at once; the first already chose where to
+        // come back to.
+        let already_signing_in = location.path.get_untracked() == "/login";
         self.forget();
+        if already_signing_in {
+            return;
+        }
         location.go(&format!("/login?expired=1&next={}", encode(&here)));
     }
 }
