@@ -4,7 +4,7 @@ use adminlog_types::{Administrator, CreateAdministratorRequest, Role, UpdateAdmi
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::describe;
+use super::{describe, list_loader, on_failure};
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
 
@@ -19,25 +19,9 @@ pub fn AdministratorsPage() -> impl IntoView {
     let role = RwSignal::new(Role::Admin);
     let password = RwSignal::new(String::new());
 
-    let fail = move |e: ClientError| {
-        if e.is_session_expired() {
-            session.expired(location);
-        } else {
-            note.set(Some(describe(&e)));
-        }
-    };
-    let reload = move || {
-        let token = session.token();
-        spawn_local(async move {
-            let result = api::administrators(&token).await;
-            if let Err(e) = &result {
-                if e.is_session_expired() {
-                    return session.expired(location);
-                }
-            }
-            admins.set(Some(result));
-        });
-    };
+    let fail = on_failure(session, location, note);
+    let reload =
+        list_loader(session, location, admins, |token: String| async move { api::administrators(&token).await });
     reload();
 
     let add = move |ev: leptos::ev::SubmitEvent| {

@@ -4,7 +4,7 @@ use adminlog_types::{ApiKey, CreateApiKeyRequest, Scope};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::describe;
+use super::{describe, list_loader, on_failure};
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
 
@@ -19,25 +19,8 @@ pub fn ApiKeysPage() -> impl IntoView {
     let read = RwSignal::new(true);
     let write = RwSignal::new(false);
 
-    let fail = move |e: ClientError| {
-        if e.is_session_expired() {
-            session.expired(location);
-        } else {
-            note.set(Some(describe(&e)));
-        }
-    };
-    let reload = move || {
-        let token = session.token();
-        spawn_local(async move {
-            let result = api::api_keys(&token).await;
-            if let Err(e) = &result {
-                if e.is_session_expired() {
-                    return session.expired(location);
-                }
-            }
-            keys.set(Some(result));
-        });
-    };
+    let fail = on_failure(session, location, note);
+    let reload = list_loader(session, location, keys, |token: String| async move { api::api_keys(&token).await });
     reload();
 
     let create = move |ev: leptos::ev::SubmitEvent| {

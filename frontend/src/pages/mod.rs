@@ -6,9 +6,14 @@ pub mod administrators;
 pub mod api_keys;
 pub mod login;
 
+use std::future::Future;
+
 use adminlog_types::ErrorCode;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::api::ClientError;
+use crate::app::{Location, Session};
 
 /// A sentence for the person in front of the page.
 pub fn describe(error: &ClientError) -> String {
@@ -17,5 +22,40 @@ pub fn describe(error: &ClientError) -> String {
             format!("Too many attempts. Try again in {} seconds.", error.retry_after.unwrap_or(60))
         }
         _ => error.message.clone(),
+    }
+}
+
+/// What a tab does with a failed call: back to sign-in when the session
+/// ended, otherwise say why in `note`.
+pub fn on_failure(session: Session, location: Location, note: RwSignal<Option<String>>) -> impl Fn(ClientError) + Copy {
+    move |error| {
+        if error.is_session_expired() {
+            session.expired(location);
+        } else {
+            note.set(Some(describe(&error)));
+        }
+    }
+}
+
+/// A tab's list, loaded into `slot` by `fetch` (called again to reload).
+pub fn list_loader<T, F, Fut>(
+    session: Session,
+    location: Location,
+    slot: RwSignal<Option<Result<Vec<T>, ClientError>>>,
+    fetch: F,
+) -> impl Fn() + Copy
+where
+    T: Send + Sync + 'static,
+    F: Fn(String) -> Fut + Copy + 'static,
+    Fut: Future<Output = Result<Vec<T>, ClientError>> + 'static,
+{
+    move || {
+        let token = session.token();
+        spawn_local(async move {
+            match fetch(token).await {
+                Err(e) if e.is_session_expired() => session.expired(location),
+                result => slot.set(Some(result)),
+            }
+        });
     }
 }
