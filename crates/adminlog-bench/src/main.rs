@@ -32,6 +32,8 @@ pub struct Options {
     pub ingest_events: usize,
     pub out: PathBuf,
     pub postgres_url: String,
+    /// Keep an existing SQLite data set (same seed) instead of loading anew.
+    pub reuse: bool,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -44,6 +46,7 @@ fn parse_options() -> Result<Options, String> {
         out: PathBuf::from("target/bench"),
         postgres_url: std::env::var("ADMINLOG_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+        reuse: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -66,6 +69,7 @@ fn parse_options() -> Result<Options, String> {
                 options.ingest_events = value()?.parse().map_err(|e| format!("--ingest-events: {e}"))?
             }
             "--out" => options.out = PathBuf::from(value()?),
+            "--reuse" => options.reuse = true,
             "--quick" => {
                 options.iterations = 5;
                 options.concurrency_seconds = 2;
@@ -89,6 +93,9 @@ impl Scratch {
             Backend::Sqlite => {
                 std::fs::create_dir_all(&options.out).map_err(|e| e.to_string())?;
                 let path = options.out.join("bench.db");
+                if options.reuse && path.exists() {
+                    return Ok(Scratch { url: DatabaseUrl::Sqlite(path.display().to_string()), drop_postgres: None });
+                }
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
@@ -138,41 +145,46 @@ pub fn big_spec(events: u64) -> DemoSpec {
     DemoSpec { events, users: 20_000, domains: 300, seed: 20_261_126, span: time::Duration::days(730), api_share: 0.3 }
 }
 
-fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, String> {
-    let scratch = Scratch::new(backend, options)?;
-    let db = app::open_database(&scratch.url, 4).map_err(|e| e.to_string())?;
-    println!("\n## {} — loading {} events", backend.label(), options.events);
-    let admin = demo::create_admin(
-        &db,
-        "Bench Corp",
-        Plan::Enterprise,
-        &format!("root@{MAIL_DOMAIN}"),
-        "Root",
-        Role::SuperAdmin,
-        PASSWORD,
-    )?;
-    let spec = big_spec(options.events);
-    let admins: Vec<String> = (0..25).map(|i| format!("admin{i}@{MAIL_DOMAIN}")).collect();
-    let population = Population::new(&spec, MAIL_DOMAIN, admins);
-    let end = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
-    let started = Instant::now();
-    demo::load_events(&db, admin.org_id, &population, &spec, end, 10_000).map_err(|e| e.to_string())?;
-    // A few small organizations beside the big one.
+/// Loads the big organization and three small ones beside it; returns the
+/// big one's id.
+fn load(db: &Db, population: &Population, spec: &DemoSpec, end: time::OffsetDateTime) -> Result<i64, String> {
+    let root = format!("root@{MAIL_DOMAIN}");
+    let admin = demo::create_admin(db, "Bench Corp", Plan::Enterprise, &root, "Root", Role::SuperAdmin, PASSWORD)?;
+    demo::load_events(db, admin.org_id, population, spec, end, 10_000).map_err(|e| e.to_string())?;
     for i in 0..3 {
+        let email = format!("root@small{i}.example");
         let small = demo::create_admin(
-            &db,
+            db,
             &format!("Small {i}"),
             Plan::Professional,
-            &format!("root@small{i}.example"),
+            &email,
             "Root",
             Role::SuperAdmin,
             PASSWORD,
         )?;
         let small_spec = DemoSpec { events: 2_000, users: 50, domains: 5, seed: i, ..DemoSpec::default() };
-        let small_population =
-            Population::new(&small_spec, &format!("small{i}.example"), vec![format!("root@small{i}.example")]);
-        demo::load_events(&db, small.org_id, &small_population, &small_spec, end, 2_000).map_err(|e| e.to_string())?;
+        let small_population = Population::new(&small_spec, &format!("small{i}.example"), vec![email.clone()]);
+        demo::load_events(db, small.org_id, &small_population, &small_spec, end, 2_000).map_err(|e| e.to_string())?;
     }
+    Ok(admin.org_id)
+}
+
+fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, String> {
+    let scratch = Scratch::new(backend, options)?;
+    let db = app::open_database(&scratch.url, 4).map_err(|e| e.to_string())?;
+    println!("\n## {} — loading {} events", backend.label(), options.events);
+    let spec = big_spec(options.events);
+    let admins: Vec<String> = (0..25).map(|i| format!("admin{i}@{MAIL_DOMAIN}")).collect();
+    let population = Population::new(&spec, MAIL_DOMAIN, admins);
+    let end = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
+    let started = Instant::now();
+    let org_id = match db.tenant_by_name("Bench Corp").map_err(|e| e.to_string())? {
+        Some(existing) if options.reuse => {
+            println!("reusing the loaded data set (load figures below are not a load)");
+            existing.id
+        }
+        _ => load(&db, &population, &spec, end)?,
+    };
     let load_seconds = started.elapsed().as_secs_f64();
     db.optimize().map_err(|e| e.to_string())?;
     let total_events = options.events + 3 * 2_000;
@@ -193,7 +205,7 @@ fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, Str
     };
     let (addr, server_thread) = measure::start_server(settings)?;
     let base = format!("http://{addr}");
-    let context = shapes::Context::new(&base, &db, admin.org_id, &population, end)?;
+    let context = shapes::Context::new(&base, &db, org_id, &population, end)?;
     let mut report = BackendReport::new(backend.label(), total_events, load_seconds, size);
     report.shapes = shapes::measure_all(&context, options.iterations)?;
     report.export = Some(measure::export(&context)?);
@@ -208,7 +220,7 @@ fn main() {
         Ok(options) => options,
         Err(message) => {
             eprintln!("adminlog-bench: {message}");
-            eprintln!("usage: adminlog-bench [--events N] [--backend sqlite|postgres|both] [--iterations N] [--concurrency-seconds S] [--ingest-events N] [--quick] [--out DIR]");
+            eprintln!("usage: adminlog-bench [--events N] [--backend sqlite|postgres|both] [--iterations N] [--concurrency-seconds S] [--ingest-events N] [--quick] [--reuse] [--out DIR]");
             std::process::exit(2);
         }
     };

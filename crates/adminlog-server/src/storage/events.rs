@@ -383,14 +383,15 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
     };
     let rows = match route {
         Route::PerColumn(ids, columns) => {
-            let mut merged: Vec<EventRow> = Vec::new();
+            let mut keys: Vec<(i64, i64)> = Vec::new();
             for column in columns {
-                merged.extend(select_rows(conn, org_id, selection, Filter::Column(column, ids))?);
+                keys.extend(column_keys(conn, org_id, selection, column, ids)?);
             }
-            merged.sort_unstable_by_key(|row| std::cmp::Reverse((row.ts, row.id)));
-            merged.dedup_by_key(|row| row.id);
-            merged.truncate(selection.limit.max(0) as usize);
-            merged
+            keys.sort_unstable_by_key(|key| std::cmp::Reverse(*key));
+            keys.dedup();
+            keys.truncate(selection.limit.max(0) as usize);
+            let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
+            rows_by_id(conn, org_id, &ids)?
         }
         Route::TimeOrder(ids) => select_rows(conn, org_id, selection, ids.map_or(Filter::None, Filter::AnyColumn))?,
         Route::TimeOrderBroad(keyword) => select_rows(conn, org_id, selection, Filter::Subquery(keyword))?,
@@ -421,11 +422,78 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
         .collect()
 }
 
+/// The selection's time window, actions and cursor, on any boxed events query.
+macro_rules! selection_filters {
+    ($query:expr, $selection:expr, $codes:expr) => {{
+        let mut query = $query;
+        if let Some(from) = $selection.from_micros {
+            query = query.filter(events::ts.ge(from));
+        }
+        if let Some(to) = $selection.to_micros {
+            query = query.filter(events::ts.le(to));
+        }
+        if !$codes.is_empty() {
+            query = query.filter(events::action.eq_any(&$codes));
+        }
+        if let Some(after) = $selection.after {
+            // A row comparison: the form PostgreSQL serves from the index.
+            query = query.filter(
+                diesel::dsl::sql::<Bool>("(events.ts, events.id) < (")
+                    .bind::<BigInt, _>(after.ts_micros)
+                    .sql(", ")
+                    .bind::<BigInt, _>(after.id)
+                    .sql(")"),
+            );
+        }
+        query
+    }};
+}
+
+/// The newest `selection.limit` (ts, id) of one column's matches, read from
+/// the column's index alone: no event row is fetched before the cut.
+fn column_keys(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    column: TermColumn,
+    ids: &[i64],
+) -> StorageResult<Vec<(i64, i64)>> {
+    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
+    Ok(on_any!(conn, |c| {
+        let mut query = events::table.filter(events::org_id.eq(org_id)).select((events::ts, events::id)).into_boxed();
+        query = selection_filters!(query, selection, codes);
+        query = match column {
+            TermColumn::Admin => query.filter(events::admin_term.eq_any(ids)),
+            TermColumn::UserEmail => query.filter(events::user_email_term.eq_any(ids)),
+            TermColumn::UserName => query.filter(events::user_name_term.eq_any(ids)),
+            TermColumn::Domain => query.filter(events::domain_term.eq_any(ids)),
+        };
+        if ids.len() == 1 {
+            // One term: the column's index is already in time order.
+            query = query.order((events::ts.desc(), events::id.desc()));
+        } else {
+            // `+ 0` keeps the planner on the column's index: it collects the
+            // few matches and sorts them instead of walking the time index.
+            query = query.order(diesel::dsl::sql::<BigInt>("events.ts + 0 DESC, events.id + 0 DESC"));
+        }
+        query.limit(selection.limit).load(c)
+    })?)
+}
+
+/// Whole rows for chosen ids, newest first.
+fn rows_by_id(conn: &mut AnyConn<'_>, org_id: i64, ids: &[i64]) -> StorageResult<Vec<EventRow>> {
+    let mut rows: Vec<EventRow> = on_any!(conn, |c| events::table
+        .filter(events::org_id.eq(org_id))
+        .filter(events::id.eq_any(ids))
+        .select(EventRow::as_select())
+        .load(c))?;
+    rows.sort_unstable_by_key(|row| std::cmp::Reverse((row.ts, row.id)));
+    Ok(rows)
+}
+
 /// The keyword part of one page query.
 enum Filter<'k> {
     None,
-    /// One column points at one of the ids; sorted without the time index.
-    Column(TermColumn, &'k [i64]),
     /// Any column points at one of the ids.
     AnyColumn(&'k [i64]),
     /// Any column points at a term containing the keyword.
@@ -447,25 +515,9 @@ fn select_rows(
     let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
     Ok(on_any!(conn, |c| {
         let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
-        if let Some(from) = selection.from_micros {
-            query = query.filter(events::ts.ge(from));
-        }
-        if let Some(to) = selection.to_micros {
-            query = query.filter(events::ts.le(to));
-        }
-        if !codes.is_empty() {
-            query = query.filter(events::action.eq_any(&codes));
-        }
+        query = selection_filters!(query, selection, codes);
         match keyword {
             Filter::None => {}
-            Filter::Column(column, ids) => {
-                query = match column {
-                    TermColumn::Admin => query.filter(events::admin_term.eq_any(ids)),
-                    TermColumn::UserEmail => query.filter(events::user_email_term.eq_any(ids)),
-                    TermColumn::UserName => query.filter(events::user_name_term.eq_any(ids)),
-                    TermColumn::Domain => query.filter(events::domain_term.eq_any(ids)),
-                };
-            }
             Filter::AnyColumn(ids) => {
                 query = query.filter(
                     events::admin_term
@@ -489,23 +541,7 @@ fn select_rows(
                 );
             }
         }
-        if let Some(after) = selection.after {
-            // A row comparison: the form PostgreSQL serves from the index.
-            query = query.filter(
-                diesel::dsl::sql::<Bool>("(events.ts, events.id) < (")
-                    .bind::<BigInt, _>(after.ts_micros)
-                    .sql(", ")
-                    .bind::<BigInt, _>(after.id)
-                    .sql(")"),
-            );
-        }
-        if matches!(keyword, Filter::Column(..)) {
-            // `+ 0` keeps the planner on the column's index: it collects the
-            // few matches and sorts them instead of walking the time index.
-            query = query.order(diesel::dsl::sql::<BigInt>("events.ts + 0 DESC, events.id + 0 DESC"));
-        } else {
-            query = query.order((events::ts.desc(), events::id.desc()));
-        }
+        query = query.order((events::ts.desc(), events::id.desc()));
         query.limit(selection.limit).offset(selection.skip).load(c)
     })?)
 }
