@@ -42,23 +42,19 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
 }
 
 fn caller_from_key(state: &AppState, presented: api_keys::PresentedKey) -> Result<Caller, ApiError> {
-    let key = state.db.api_key(presented.org_id, presented.id)?.ok_or(ApiError::Unauthorized(INVALID))?;
+    let (key, tenant) = state.db.key_session(presented.org_id, presented.id)?.ok_or(ApiError::Unauthorized(INVALID))?;
     if key.revoked_at.is_some() || !presented.matches(&key.secret_hash) {
         return Err(ApiError::Unauthorized(INVALID));
     }
-    let tenant = tenant_of(state, key.org_id)?;
     Ok(Caller { tenant, principal: Principal::ApiKey { id: key.id, name: key.name, scopes: key.scopes } })
 }
 
 fn caller_from_claims(state: &AppState, claims: Claims) -> Result<Caller, ApiError> {
     let admin_id: i64 = claims.sub.parse().map_err(|_| ApiError::Unauthorized(INVALID))?;
-    if state.db.is_token_revoked(claims.org, &claims.jti)? {
-        return Err(ApiError::Unauthorized(INVALID));
-    }
     // The role comes from the database, not the token: a demotion or removal
     // takes effect on the next request.
-    let admin = state.db.admin(claims.org, admin_id)?.ok_or(ApiError::Unauthorized(INVALID))?;
-    let tenant = tenant_of(state, admin.org_id)?;
+    let (admin, tenant) =
+        state.db.token_session(claims.org, admin_id, &claims.jti)?.ok_or(ApiError::Unauthorized(INVALID))?;
     Ok(Caller {
         tenant,
         principal: Principal::Administrator {
@@ -69,12 +65,4 @@ fn caller_from_claims(state: &AppState, claims: Claims) -> Result<Caller, ApiErr
             token_expires_at: claims.exp,
         },
     })
-}
-
-/// A credential whose organization is gone is simply invalid.
-fn tenant_of(state: &AppState, org_id: i64) -> Result<crate::domain::access::Tenant, ApiError> {
-    match state.db.tenant(org_id) {
-        Err(crate::storage::StorageError::NotFound) => Err(ApiError::Unauthorized(INVALID)),
-        other => Ok(other?),
-    }
 }

@@ -33,6 +33,11 @@ pub async fn record_request(
     Ok(response)
 }
 
+/// Says the limit the server enforces, so the two cannot drift apart.
+static TOO_LARGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("the request body is too large: send at most {} MiB (1,000 events)", super::MAX_BODY_BYTES / (1024 * 1024))
+});
+
 /// Replaces a non-JSON error body (actix's plain-text 400s, 404s, 413s) with
 /// our `{"error": {...}}` shape.
 pub fn json_fallback<B: MessageBody + 'static>(
@@ -50,7 +55,7 @@ pub fn json_fallback<B: MessageBody + 'static>(
     let (code, message) = match status.as_u16() {
         404 => (ErrorCode::NotFound, "no such endpoint: see /api-docs"),
         405 => (ErrorCode::MethodNotAllowed, "this endpoint does not accept this method"),
-        413 => (ErrorCode::PayloadTooLarge, "the request body is too large: send at most 4 MiB (1,000 events)"),
+        413 => (ErrorCode::PayloadTooLarge, TOO_LARGE.as_str()),
         415 => (ErrorCode::UnsupportedMediaType, "send the body as JSON with Content-Type: application/json"),
         400..=499 => (ErrorCode::InvalidRequest, "the request is malformed"),
         _ => (ErrorCode::Internal, "an unexpected error occurred; it has been logged"),

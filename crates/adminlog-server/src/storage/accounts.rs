@@ -190,6 +190,32 @@ impl Db {
         })
     }
 
+    /// What a request needs about a session token's administrator, read on
+    /// one connection: `None` when the token was revoked or the administrator
+    /// or organization is gone.
+    pub fn token_session(
+        &self,
+        org_id: i64,
+        admin_id: i64,
+        token_id: &str,
+    ) -> StorageResult<Option<(AdminRecord, Tenant)>> {
+        self.read(|conn| {
+            if super::security::revoked_in(conn, org_id, token_id)? {
+                return Ok(None);
+            }
+            let Some(admin) = admin_in(conn, org_id, admin_id)? else { return Ok(None) };
+            Ok(existing_tenant(conn, org_id)?.map(|tenant| (admin, tenant)))
+        })
+    }
+
+    /// An API key and its organization, read on one connection.
+    pub fn key_session(&self, org_id: i64, id: i64) -> StorageResult<Option<(ApiKeyRecord, Tenant)>> {
+        self.read(|conn| {
+            let Some(key) = api_key_in(conn, org_id, id)? else { return Ok(None) };
+            Ok(existing_tenant(conn, org_id)?.map(|tenant| (key, tenant)))
+        })
+    }
+
     pub fn admin(&self, org_id: i64, id: i64) -> StorageResult<Option<AdminRecord>> {
         self.read(|conn| admin_in(conn, org_id, id))
     }
@@ -369,6 +395,13 @@ fn tenant_in(conn: &mut AnyConn<'_>, org_id: i64) -> StorageResult<Tenant> {
         .optional())?
     .ok_or(StorageError::NotFound)?;
     tenant(row)
+}
+
+fn existing_tenant(conn: &mut AnyConn<'_>, org_id: i64) -> StorageResult<Option<Tenant>> {
+    match tenant_in(conn, org_id) {
+        Err(StorageError::NotFound) => Ok(None),
+        other => other.map(Some),
+    }
 }
 
 fn admin_in(conn: &mut AnyConn<'_>, org_id: i64, id: i64) -> StorageResult<Option<AdminRecord>> {

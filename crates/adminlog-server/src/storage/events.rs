@@ -343,49 +343,45 @@ fn count_in_column(
 /// How one page is read.
 enum Route<'k> {
     /// Walk the time index, filtering (no keyword, or the keyword's terms by id).
-    TimeOrder(Option<&'k [i64]>),
+    TimeOrder(Option<Vec<i64>>),
     /// Walk the time index with the keyword as a subquery (a broad keyword).
     TimeOrderBroad(&'k str),
     /// Read the few matching events per column, sort, merge.
-    PerColumn(&'k [i64], Vec<TermColumn>),
+    PerColumn(Vec<i64>, Vec<TermColumn>),
 }
 
 pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<Event>> {
-    let matched = match &selection.keyword {
+    let route = match selection.keyword.as_deref() {
+        None => Route::TimeOrder(None),
         Some(keyword) => match match_keyword(conn, org_id, keyword)? {
             KeywordMatch::Nothing => return Ok(Vec::new()),
-            found => Some((keyword.as_str(), found)),
-        },
-        None => None,
-    };
-    let route = match &matched {
-        None => Route::TimeOrder(None),
-        Some((keyword, KeywordMatch::Broad)) | Some((keyword, KeywordMatch::Nothing)) => Route::TimeOrderBroad(keyword),
-        Some((_, KeywordMatch::Terms(ids))) => {
-            let mut columns = Vec::new();
-            let mut total = 0;
-            for column in TERM_COLUMNS {
-                let count = count_in_column(conn, org_id, column, ids, FEW_MATCHES)?;
-                if count > 0 {
-                    columns.push(column);
-                    total += count;
+            KeywordMatch::Broad => Route::TimeOrderBroad(keyword),
+            KeywordMatch::Terms(ids) => {
+                let mut columns = Vec::new();
+                let mut total = 0;
+                for column in TERM_COLUMNS {
+                    let count = count_in_column(conn, org_id, column, &ids, FEW_MATCHES)?;
+                    if count > 0 {
+                        columns.push(column);
+                        total += count;
+                    }
+                }
+                if columns.is_empty() {
+                    return Ok(Vec::new());
+                }
+                if total <= FEW_MATCHES && selection.skip == 0 {
+                    Route::PerColumn(ids, columns)
+                } else {
+                    Route::TimeOrder(Some(ids))
                 }
             }
-            if columns.is_empty() {
-                return Ok(Vec::new());
-            }
-            if total <= FEW_MATCHES && selection.skip == 0 {
-                Route::PerColumn(ids, columns)
-            } else {
-                Route::TimeOrder(Some(ids))
-            }
-        }
+        },
     };
     let rows = match route {
         Route::PerColumn(ids, columns) => {
             let mut keys: Vec<(i64, i64)> = Vec::new();
             for column in columns {
-                keys.extend(column_keys(conn, org_id, selection, column, ids)?);
+                keys.extend(column_keys(conn, org_id, selection, column, &ids)?);
             }
             keys.sort_unstable_by_key(|key| std::cmp::Reverse(*key));
             keys.dedup();
@@ -393,7 +389,9 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
             let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
             rows_by_id(conn, org_id, &ids)?
         }
-        Route::TimeOrder(ids) => select_rows(conn, org_id, selection, ids.map_or(Filter::None, Filter::AnyColumn))?,
+        Route::TimeOrder(ids) => {
+            select_rows(conn, org_id, selection, ids.as_deref().map_or(Filter::None, Filter::AnyColumn))?
+        }
         Route::TimeOrderBroad(keyword) => select_rows(conn, org_id, selection, Filter::Subquery(keyword))?,
     };
 

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use super::schema::{login_failures, revoked_tokens, settings};
-use super::{on_any, Db, StorageResult};
+use super::{on_any, AnyConn, Db, StorageResult};
 
 impl Db {
     /// The stored secret `name`, creating it with `generate` on first use.
@@ -49,17 +49,6 @@ impl Db {
         })
     }
 
-    pub fn is_token_revoked(&self, org_id: i64, token_id: &str) -> StorageResult<bool> {
-        self.read(|conn| {
-            let found: Option<String> = on_any!(conn, |c| revoked_tokens::table
-                .find((org_id, token_id))
-                .select(revoked_tokens::jti)
-                .first(c)
-                .optional())?;
-            Ok(found.is_some())
-        })
-    }
-
     /// Failed logins of `scope` since `since`, oldest first.
     pub fn failed_logins(&self, scope: &str, since_micros: i64) -> StorageResult<Vec<i64>> {
         self.read(|conn| {
@@ -99,4 +88,14 @@ impl Db {
             Ok(())
         })
     }
+}
+
+/// Whether a session token was revoked, on the caller's connection.
+pub(super) fn revoked_in(conn: &mut AnyConn<'_>, org_id: i64, token_id: &str) -> StorageResult<bool> {
+    let found: Option<String> = on_any!(conn, |c| revoked_tokens::table
+        .find((org_id, token_id))
+        .select(revoked_tokens::jti)
+        .first(c)
+        .optional())?;
+    Ok(found.is_some())
 }
