@@ -7,5 +7,6 @@ mod fixtures;
 mod ingest;
 mod integrity;
 mod ops;
+mod overload;
 mod query;
 mod session;

@@ -110,6 +110,11 @@ fn static_dir() -> Option<std::path::PathBuf> {
 /// Starts the server on port 0 against a fresh database of `backend`.
 /// `None` only when PostgreSQL is unreachable and not required.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_configured(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with settings changed by `adjust` first.
+pub async fn spawn_configured(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let name = unique_name();
     let (database, cleanup) = match backend {
         Backend::Sqlite => {
@@ -132,14 +137,16 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             (DatabaseUrl::Postgres(url), Cleanup::PostgresDatabase { admin_url, name })
         }
     };
-    let settings = Settings {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
         database: database.clone(),
         jwt_secret: Some("test secret, long enough to be a real key".into()),
         workers: 1,
         static_dir: static_dir(),
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
+        max_in_flight: None,
     };
+    adjust(&mut settings);
     let running = app::start(&settings).expect("server starts");
     let handle = running.server.handle();
     tokio::spawn(running.server);
@@ -170,6 +177,21 @@ impl Drop for TestApp {
                         diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
                 }
             }
+        }
+    }
+}
+
+/// See [`TestApp::hold_write_lock`].
+pub struct WriteLock {
+    release: Option<std::sync::mpsc::Sender<()>>,
+    holder: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        drop(self.release.take());
+        if let Some(holder) = self.holder.take() {
+            let _ = holder.join();
         }
     }
 }
@@ -260,6 +282,36 @@ impl TestApp {
                 }
             }
         }
+    }
+
+    /// Holds `org_id`'s write lock from outside the server until the guard
+    /// is dropped, as a long transaction of another process would: the
+    /// server's writers for that organization wait.
+    pub fn hold_write_lock(&self, org_id: i64) -> WriteLock {
+        let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let database = self.database.clone();
+        let holder = std::thread::spawn(move || match database {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path).expect("open the SQLite file");
+                diesel::sql_query("BEGIN IMMEDIATE").execute(&mut conn).expect("take the write lock");
+                locked_tx.send(()).expect("test waits");
+                let _ = release_rx.recv();
+                diesel::sql_query("ROLLBACK").execute(&mut conn).expect("release");
+            }
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(&url).expect("connect to PostgreSQL");
+                diesel::sql_query("BEGIN").execute(&mut conn).expect("begin");
+                diesel::sql_query(format!("SELECT id FROM organizations WHERE id = {org_id} FOR UPDATE"))
+                    .execute(&mut conn)
+                    .expect("lock the organization row");
+                locked_tx.send(()).expect("test waits");
+                let _ = release_rx.recv();
+                diesel::sql_query("ROLLBACK").execute(&mut conn).expect("release");
+            }
+        });
+        locked_rx.recv().expect("the lock is taken");
+        WriteLock { release: Some(release_tx), holder: Some(holder) }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {

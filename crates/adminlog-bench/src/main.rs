@@ -202,6 +202,7 @@ fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, Str
         workers: 2,
         static_dir: None,
         cors_origins: Vec::new(),
+        max_in_flight: None,
     };
     let (addr, server_thread) = measure::start_server(settings)?;
     let base = format!("http://{addr}");

@@ -13,7 +13,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::domain::cursor::CursorKey;
 use crate::http::metrics::Metrics;
 use crate::http::state::AppState;
-use crate::http::{self, MAX_BODY_BYTES};
+use crate::http::{self, Admission, MAX_BODY_BYTES};
 use crate::storage::{Backend, DatabaseUrl, Db, StorageError};
 
 /// Everything `serve` needs, built once from flags and environment.
@@ -29,6 +29,9 @@ pub struct Settings {
     pub static_dir: Option<std::path::PathBuf>,
     /// Browser origins allowed to call the API (`https://panel.example`); empty: none.
     pub cors_origins: Vec<String>,
+    /// API requests served at once; more get a quick 503 (default: four per
+    /// pooled connection).
+    pub max_in_flight: Option<usize>,
 }
 
 impl Settings {
@@ -37,6 +40,10 @@ impl Settings {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 16,
         }
+    }
+
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.unwrap_or(self.pool_size() as usize * 4)
     }
 }
 
@@ -55,9 +62,13 @@ pub fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// How long a request waits for a pooled connection before it gets a 503.
+/// Admission control keeps the queue short, so this is rarely reached.
+const POOL_WAIT: Duration = Duration::from_secs(2);
+
 /// Opens the database and applies pending migrations.
 pub fn open_database(url: &DatabaseUrl, pool_size: u32) -> Result<Db, StorageError> {
-    let db = Db::connect(url, pool_size, Duration::from_secs(5))?;
+    let db = Db::connect(url, pool_size, POOL_WAIT)?;
     let applied = db.migrate()?;
     if applied > 0 {
         tracing::info!(applied, backend = ?db.backend(), "database migrated");
@@ -86,6 +97,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         tokens: TokenKeys::new(jwt_secret.as_bytes()),
         cursors: CursorKey::new(cursor_secret.as_bytes()),
         metrics: Metrics::default(),
+        admission: Admission::new(settings.max_in_flight()),
     });
     let listener =
         TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;
@@ -95,6 +107,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .wrap(ErrorHandlers::new().default_handler(http::json_fallback))
+            .wrap(from_fn(http::admit))
             .wrap(from_fn(http::cross_origin))
             .wrap(from_fn(http::record_request))
             .configure(http::configure)

@@ -42,6 +42,10 @@ enum Command {
         /// Worker threads answering HTTP (default: one per core).
         #[arg(long, env = "ADMINLOG_WORKERS")]
         workers: Option<usize>,
+        /// API requests served at once; more get a quick 503 with Retry-After
+        /// (default: four per pooled database connection).
+        #[arg(long, env = "ADMINLOG_MAX_IN_FLIGHT")]
+        max_in_flight: Option<usize>,
         /// Create the demo organization first if it does not exist yet.
         #[arg(long)]
         demo: bool,
@@ -112,7 +116,7 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve { database, bind, static_dir, cors_origins, workers, demo, demo_events } => {
+        Command::Serve { database, bind, static_dir, cors_origins, workers, max_in_flight, demo, demo_events } => {
             let settings = Settings {
                 bind,
                 database: DatabaseUrl::parse(&database.database_url),
@@ -120,6 +124,7 @@ fn run(command: Command) -> Result<(), String> {
                 workers: workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
                 static_dir: static_dir.join("index.html").is_file().then_some(static_dir),
                 cors_origins,
+                max_in_flight,
             };
             if demo {
                 let db = app::open_database(&settings.database, 2).map_err(|e| e.to_string())?;

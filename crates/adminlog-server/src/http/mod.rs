@@ -1,6 +1,7 @@
 //! The HTTP surface: the route table, error shapes, authentication and
 //! telemetry. The only module that knows actix-web.
 
+mod admission;
 pub mod caller;
 mod cors;
 pub mod error;
@@ -15,6 +16,7 @@ use actix_web::web;
 use error::ApiError;
 use handlers::{admin_logs, administrators, api_keys, ops, session};
 
+pub use admission::{admit, Admission};
 pub use cors::cross_origin;
 pub use telemetry::{json_fallback, record_request};
 

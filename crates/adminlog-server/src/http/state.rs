@@ -4,6 +4,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::domain::cursor::CursorKey;
 use crate::storage::Db;
 
+use super::admission::Admission;
 use super::metrics::Metrics;
 
 pub struct AppState {
@@ -15,4 +16,5 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub cursors: CursorKey,
     pub metrics: Metrics,
+    pub admission: Admission,
 }
