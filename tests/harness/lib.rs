@@ -11,6 +11,8 @@ use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+pub mod process;
+
 pub use reqwest;
 pub use serde_json;
 
@@ -57,9 +59,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub backend: Backend,
-    database: DatabaseUrl,
     handle: actix_web::dev::ServerHandle,
-    cleanup: Cleanup,
+    /// Removed after the server is told to stop: `Drop` runs before fields drop.
+    database: TestDatabase,
 }
 
 enum Cleanup {
@@ -107,6 +109,87 @@ fn static_dir() -> Option<std::path::PathBuf> {
     Some(dir)
 }
 
+#[derive(diesel::QueryableByName)]
+struct StoredEvent {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    client_event_id: Option<String>,
+}
+
+/// Every event of `org_id` as stored, newest first: (id, client event id).
+/// Read straight from the database, not through the API under test.
+pub fn stored_events(url: &DatabaseUrl, org_id: i64) -> Vec<(i64, Option<String>)> {
+    let sql = format!("SELECT id, client_event_id FROM events WHERE org_id = {org_id} ORDER BY ts DESC, id DESC");
+    let rows: Vec<StoredEvent> = match url {
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = SqliteConnection::establish(path).expect("open the SQLite file");
+            diesel::sql_query(sql).load(&mut conn).expect("read events")
+        }
+        DatabaseUrl::Postgres(url) => {
+            let mut conn = PgConnection::establish(url).expect("connect to PostgreSQL");
+            diesel::sql_query(sql).load(&mut conn).expect("read events")
+        }
+    };
+    rows.into_iter().map(|row| (row.id, row.client_event_id)).collect()
+}
+
+/// A fresh database of one backend, removed (file) or dropped (PostgreSQL)
+/// when this value is dropped.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    cleanup: Cleanup,
+}
+
+impl TestDatabase {
+    /// `None` only when PostgreSQL is unreachable and not required.
+    pub fn create(backend: Backend) -> Option<TestDatabase> {
+        let name = unique_name();
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                (DatabaseUrl::Sqlite(path.display().to_string()), Cleanup::SqliteFile(path))
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                match PgConnection::establish(&admin_url) {
+                    Ok(mut conn) => {
+                        diesel::sql_query(format!("CREATE DATABASE {name}"))
+                            .execute(&mut conn)
+                            .expect("create database");
+                    }
+                    Err(error) if !postgres_required() => {
+                        eprintln!("skipping: PostgreSQL unreachable at {admin_url} ({error}); set ADMINLOG_REQUIRE_POSTGRES=1 to fail instead");
+                        return None;
+                    }
+                    Err(error) => panic!("PostgreSQL is required but unreachable at {admin_url}: {error}"),
+                }
+                let url = with_database(&admin_url, &name);
+                (DatabaseUrl::Postgres(url), Cleanup::PostgresDatabase { admin_url, name })
+            }
+        };
+        Some(TestDatabase { url, cleanup })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+                }
+            }
+        }
+    }
+}
+
 /// Starts the server on port 0 against a fresh database of `backend`.
 /// `None` only when PostgreSQL is unreachable and not required.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -115,31 +198,10 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// [`spawn_app`] with settings changed by `adjust` first.
 pub async fn spawn_configured(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-    let name = unique_name();
-    let (database, cleanup) = match backend {
-        Backend::Sqlite => {
-            let path = std::env::temp_dir().join(format!("{name}.db"));
-            (DatabaseUrl::Sqlite(path.display().to_string()), Cleanup::SqliteFile(path))
-        }
-        Backend::Postgres => {
-            let admin_url = postgres_admin_url();
-            match PgConnection::establish(&admin_url) {
-                Ok(mut conn) => {
-                    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create database");
-                }
-                Err(error) if !postgres_required() => {
-                    eprintln!("skipping: PostgreSQL unreachable at {admin_url} ({error}); set ADMINLOG_REQUIRE_POSTGRES=1 to fail instead");
-                    return None;
-                }
-                Err(error) => panic!("PostgreSQL is required but unreachable at {admin_url}: {error}"),
-            }
-            let url = with_database(&admin_url, &name);
-            (DatabaseUrl::Postgres(url), Cleanup::PostgresDatabase { admin_url, name })
-        }
-    };
+    let database = TestDatabase::create(backend)?;
     let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
-        database: database.clone(),
+        database: database.url.clone(),
         jwt_secret: Some("test secret, long enough to be a real key".into()),
         workers: 1,
         static_dir: static_dir(),
@@ -157,7 +219,6 @@ pub async fn spawn_configured(backend: Backend, adjust: impl FnOnce(&mut Setting
         backend,
         database,
         handle,
-        cleanup,
     })
 }
 
@@ -165,19 +226,6 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Stopping is requested at once; the future only waits for it.
         drop(self.handle.stop(false));
-        match &self.cleanup {
-            Cleanup::SqliteFile(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Cleanup::PostgresDatabase { admin_url, name } => {
-                if let Ok(mut conn) = PgConnection::establish(admin_url) {
-                    let _ =
-                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
-                }
-            }
-        }
     }
 }
 
@@ -267,7 +315,7 @@ impl TestApp {
     /// Runs SQL straight on the database, behind the server's back: what an
     /// attacker with the database file or credentials can do.
     pub fn raw_sql(&self, statements: &[String]) {
-        match &self.database {
+        match &self.database.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path).expect("open the SQLite file");
                 diesel::sql_query("PRAGMA busy_timeout = 10000").execute(&mut conn).expect("busy timeout");
@@ -290,7 +338,7 @@ impl TestApp {
     pub fn hold_write_lock(&self, org_id: i64) -> WriteLock {
         let (locked_tx, locked_rx) = std::sync::mpsc::channel();
         let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-        let database = self.database.clone();
+        let database = self.database.url.clone();
         let holder = std::thread::spawn(move || match database {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path).expect("open the SQLite file");

@@ -110,7 +110,12 @@ fn test() -> Result<(), String> {
         "shared types and browser app lint clean for wasm32",
         cargo().args(wasm_lint).args(["wasm32-unknown-unknown", "--", "-D", "warnings"]),
     )?;
-    step("rust tests (unit and black-box API, SQLite and PostgreSQL)", cargo().args(["test", "--workspace"]))?;
+    // The process tests (SIGKILL, two servers on one database) run this binary.
+    server::build_binary()?;
+    step(
+        "rust tests (unit, black-box API and processes, SQLite and PostgreSQL)",
+        cargo().args(["test", "--workspace"]),
+    )?;
     smoke::contract_checks()?;
     e2e::browser_tests()?;
     // The benchmark harness on a small data set, so it cannot rot; it asserts
