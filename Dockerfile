@@ -18,9 +18,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certi
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/target/release/adminlog /usr/local/bin/adminlog
 COPY --from=build /src/frontend/dist /usr/share/adminlog/app
+# Where the checkpoint signing key lives (a volume in docker-compose.yml).
+RUN mkdir /keys && chown 65534:65534 /keys
 USER 65534:65534
 ENV ADMINLOG_BIND=0.0.0.0:8080 \
-    ADMINLOG_STATIC_DIR=/usr/share/adminlog/app
+    ADMINLOG_STATIC_DIR=/usr/share/adminlog/app \
+    ADMINLOG_SIGNING_KEY_FILE=/keys/signing.key
 EXPOSE 8080
 ENTRYPOINT ["adminlog"]
 CMD ["serve"]

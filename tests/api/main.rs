@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod checkpoints;
 mod export;
 mod fixtures;
 mod ingest;

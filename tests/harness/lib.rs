@@ -138,6 +138,8 @@ pub fn stored_events(url: &DatabaseUrl, org_id: i64) -> Vec<(i64, Option<String>
 /// when this value is dropped.
 pub struct TestDatabase {
     pub url: DatabaseUrl,
+    /// Where servers on this database keep their checkpoint signing key.
+    pub signing_key_file: std::path::PathBuf,
     cleanup: Cleanup,
 }
 
@@ -145,6 +147,7 @@ impl TestDatabase {
     /// `None` only when PostgreSQL is unreachable and not required.
     pub fn create(backend: Backend) -> Option<TestDatabase> {
         let name = unique_name();
+        let signing_key_file = std::env::temp_dir().join(format!("{name}.key"));
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
@@ -168,12 +171,13 @@ impl TestDatabase {
                 (DatabaseUrl::Postgres(url), Cleanup::PostgresDatabase { admin_url, name })
             }
         };
-        Some(TestDatabase { url, cleanup })
+        Some(TestDatabase { url, signing_key_file, cleanup })
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.signing_key_file);
         match &self.cleanup {
             Cleanup::SqliteFile(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -207,6 +211,8 @@ pub async fn spawn_configured(backend: Backend, adjust: impl FnOnce(&mut Setting
         static_dir: static_dir(),
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
         max_in_flight: None,
+        signing_key_file: database.signing_key_file.clone(),
+        checkpoint_interval: None,
     };
     adjust(&mut settings);
     let running = app::start(&settings).expect("server starts");
@@ -293,6 +299,20 @@ pub struct Org {
 }
 
 impl TestApp {
+    /// The server's checkpoint signing key file.
+    pub fn signing_key_file(&self) -> &std::path::Path {
+        &self.database.signing_key_file
+    }
+
+    /// The key that verifies this server's checkpoints, as an auditor would
+    /// hold it.
+    pub fn public_key(&self) -> ed25519_dalek::VerifyingKey {
+        adminlog_server::signing_key::load_existing(self.signing_key_file())
+            .expect("readable key")
+            .expect("the server created its key")
+            .verifying_key()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

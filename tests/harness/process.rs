@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use adminlog_server::storage::DatabaseUrl;
 
+use crate::TestDatabase;
+
 /// The JWT secret every test process shares, so a token from one process is
 /// valid on another and after a restart.
 const SHARED_JWT_SECRET: &str = "process test secret, long enough to be a real key";
@@ -41,8 +43,8 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts serving `database` (already migrated) on a free port and
     /// returns once it listens.
-    pub fn start(database: &DatabaseUrl, name: &str) -> ServerProcess {
-        let url = match database {
+    pub fn start(database: &TestDatabase, name: &str) -> ServerProcess {
+        let url = match &database.url {
             DatabaseUrl::Sqlite(path) => path.clone(),
             DatabaseUrl::Postgres(url) => url.clone(),
         };
@@ -52,6 +54,8 @@ impl ServerProcess {
         let mut child = Command::new(adminlog_binary())
             .args(["serve", "--workers", "2", "--bind", "127.0.0.1:0", "--static-dir", "/nonexistent"])
             .args(["--database-url", &url])
+            .arg("--signing-key-file")
+            .arg(&database.signing_key_file)
             .env("ADMINLOG_JWT_SECRET", SHARED_JWT_SECRET)
             .env("ADMINLOG_LOG", "warn")
             .stdout(Stdio::piped())

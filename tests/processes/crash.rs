@@ -12,7 +12,7 @@ async fn acknowledged_events_survive_sigkill(backend: Backend) {
     let Some(database) = TestDatabase::create(backend) else { return };
     let org_id = prepare(&database.url);
     let name = format!("adminlog-crash-{backend:?}-{}", std::process::id());
-    let mut server = ServerProcess::start(&database.url, &name);
+    let mut server = ServerProcess::start(&database, &name);
     let http = reqwest::Client::new();
     let fixture = credentials(&http, &server.base, org_id).await;
 
@@ -24,7 +24,7 @@ async fn acknowledged_events_survive_sigkill(backend: Backend) {
     for _ in 0..KILLS {
         tokio::time::sleep(Duration::from_millis(700)).await;
         server.kill();
-        server = tokio::task::block_in_place(|| ServerProcess::start(&database.url, &name));
+        server = tokio::task::block_in_place(|| ServerProcess::start(&database, &name));
         *targets.write().expect("targets") = vec![server.base.clone()];
     }
     tokio::time::sleep(Duration::from_millis(500)).await;

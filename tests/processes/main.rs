@@ -3,6 +3,7 @@
 //! API tells them to; nothing acknowledged may be lost or stored twice.
 
 mod crash;
+mod offline;
 mod two_servers;
 
 use std::collections::HashMap;

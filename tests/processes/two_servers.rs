@@ -12,8 +12,8 @@ async fn two_processes_share_one_database(backend: Backend) {
     let Some(database) = TestDatabase::create(backend) else { return };
     let org_id = prepare(&database.url);
     let name = format!("adminlog-two-{backend:?}-{}", std::process::id());
-    let first = ServerProcess::start(&database.url, &format!("{name}-a"));
-    let second = ServerProcess::start(&database.url, &format!("{name}-b"));
+    let first = ServerProcess::start(&database, &format!("{name}-a"));
+    let second = ServerProcess::start(&database, &format!("{name}-b"));
     let http = reqwest::Client::new();
     let fixture = credentials(&http, &first.base, org_id).await;
 

@@ -203,6 +203,8 @@ fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, Str
         static_dir: None,
         cors_origins: Vec::new(),
         max_in_flight: None,
+        signing_key_file: options.out.join("bench-signing.key"),
+        checkpoint_interval: None,
     };
     let (addr, server_thread) = measure::start_server(settings)?;
     let base = format!("http://{addr}");

@@ -2,6 +2,7 @@
 //! the shared secrets, bind the listener.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::middleware::{from_fn, ErrorHandlers};
@@ -15,6 +16,7 @@ use crate::http::metrics::Metrics;
 use crate::http::state::AppState;
 use crate::http::{self, Admission, MAX_BODY_BYTES};
 use crate::storage::{Backend, DatabaseUrl, Db, StorageError};
+use crate::{housekeeping, signing_key};
 
 /// Everything `serve` needs, built once from flags and environment.
 #[derive(Clone, Debug)]
@@ -32,6 +34,11 @@ pub struct Settings {
     /// API requests served at once; more get a quick 503 (default: four per
     /// pooled connection).
     pub max_in_flight: Option<usize>,
+    /// The Ed25519 key that signs checkpoints; created when missing. Keep it
+    /// outside the database (and its backups' reach, ideally).
+    pub signing_key_file: std::path::PathBuf,
+    /// How often heads that grew get a checkpoint; `None`: only on demand.
+    pub checkpoint_interval: Option<Duration>,
 }
 
 impl Settings {
@@ -51,6 +58,8 @@ impl Settings {
 pub enum StartError {
     #[error("{0}")]
     Storage(#[from] StorageError),
+    #[error("{0}")]
+    SigningKey(String),
     #[error("cannot listen on {bind}: {source}")]
     Bind { bind: String, source: std::io::Error },
 }
@@ -90,6 +99,10 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         None => db.secret("jwt_secret", random_secret)?,
     };
     let cursor_secret = db.secret("cursor_key", random_secret)?;
+    let signer = Arc::new(signing_key::load_or_create(&settings.signing_key_file).map_err(StartError::SigningKey)?);
+    let checkpoint_timer = settings
+        .checkpoint_interval
+        .map(|every| housekeeping::start_checkpoint_timer(db.clone(), signer.clone(), every));
     let state = web::Data::new(AppState {
         static_dir: settings.static_dir.clone(),
         cors_origins: settings.cors_origins.clone(),
@@ -98,6 +111,8 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         cursors: CursorKey::new(cursor_secret.as_bytes()),
         metrics: Metrics::default(),
         admission: Admission::new(settings.max_in_flight()),
+        signer,
+        checkpoint_timer,
     });
     let listener =
         TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;

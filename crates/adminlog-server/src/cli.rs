@@ -1,4 +1,5 @@
-//! The `adminlog` command line: serve, migrate, create-admin, demo.
+//! The `adminlog` command line: serve, migrate, create-admin, verify,
+//! public-key, demo.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -8,6 +9,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::{self, Settings};
 use crate::demo::{self, DemoSpec};
+use crate::domain::{chain, checkpoint, evidence};
+use crate::signing_key;
 use crate::storage::DatabaseUrl;
 
 #[derive(Parser)]
@@ -22,6 +25,14 @@ struct DatabaseArgs {
     /// `sqlite://PATH`, a plain file path, or `postgres://USER@HOST/DB`.
     #[arg(long, env = "ADMINLOG_DATABASE_URL", default_value = "adminlog.db")]
     database_url: String,
+}
+
+#[derive(Args, Clone)]
+struct SigningKeyArgs {
+    /// The Ed25519 key that signs checkpoints (64 hex characters), created
+    /// when missing. Keep it outside the database.
+    #[arg(long, env = "ADMINLOG_SIGNING_KEY_FILE", default_value = "adminlog-signing.key")]
+    signing_key_file: std::path::PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -46,6 +57,12 @@ enum Command {
         /// (default: four per pooled database connection).
         #[arg(long, env = "ADMINLOG_MAX_IN_FLIGHT")]
         max_in_flight: Option<usize>,
+        #[command(flatten)]
+        signing: SigningKeyArgs,
+        /// Seconds between checkpoint rounds (each organization whose chain
+        /// grew gets one); 0 signs only on demand.
+        #[arg(long, env = "ADMINLOG_CHECKPOINT_INTERVAL_SECS", default_value_t = 3600)]
+        checkpoint_interval_secs: u64,
         /// Create the demo organization first if it does not exist yet.
         #[arg(long)]
         demo: bool,
@@ -74,13 +91,35 @@ enum Command {
         #[arg(long, default_value = "super_admin")]
         role: Role,
     },
-    /// Recheck each organization's hash chain (or one's); exits non-zero when
-    /// any chain is broken, naming the first event where it breaks.
+    /// Recheck each organization's hash chain (or one's) through every signed
+    /// checkpoint; with --file, check a downloaded evidence file offline
+    /// instead. Exits non-zero when anything is broken, naming the first
+    /// event where it breaks.
     Verify {
         #[command(flatten)]
         database: DatabaseArgs,
         #[arg(long)]
         org: Option<String>,
+        /// An evidence file (GET /api/v1/admin-logs/evidence) to check without
+        /// the database; needs --public-key.
+        #[arg(long, requires = "public_key")]
+        file: Option<std::path::PathBuf>,
+        /// The public key you trust (64 hex characters, or a file holding
+        /// them); by default the database check derives it from the signing key.
+        #[arg(long)]
+        public_key: Option<String>,
+        /// A checkpoint you kept (its JSON, or an older evidence file): the
+        /// chain must still pass through its head. Repeatable.
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<std::path::PathBuf>,
+        #[command(flatten)]
+        signing: SigningKeyArgs,
+    },
+    /// Print the public key that verifies this server's checkpoints: give it
+    /// to auditors.
+    PublicKey {
+        #[command(flatten)]
+        signing: SigningKeyArgs,
     },
     /// Create the demo organization with realistic events over the past year.
     Demo {
@@ -116,7 +155,18 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve { database, bind, static_dir, cors_origins, workers, max_in_flight, demo, demo_events } => {
+        Command::Serve {
+            database,
+            bind,
+            static_dir,
+            cors_origins,
+            workers,
+            max_in_flight,
+            signing,
+            checkpoint_interval_secs,
+            demo,
+            demo_events,
+        } => {
             let settings = Settings {
                 bind,
                 database: DatabaseUrl::parse(&database.database_url),
@@ -125,6 +175,9 @@ fn run(command: Command) -> Result<(), String> {
                 static_dir: static_dir.join("index.html").is_file().then_some(static_dir),
                 cors_origins,
                 max_in_flight,
+                signing_key_file: signing.signing_key_file,
+                checkpoint_interval: (checkpoint_interval_secs > 0)
+                    .then(|| std::time::Duration::from_secs(checkpoint_interval_secs)),
             };
             if demo {
                 let db = app::open_database(&settings.database, 2).map_err(|e| e.to_string())?;
@@ -165,39 +218,23 @@ fn run(command: Command) -> Result<(), String> {
             println!("Created {} ({}) in {org}.", admin.email, admin.role);
             Ok(())
         }
-        Command::Verify { database, org } => {
-            let db = app::open_database(&DatabaseUrl::parse(&database.database_url), 2).map_err(|e| e.to_string())?;
-            let tenants = match org {
-                Some(name) => vec![db
-                    .tenant_by_name(&name)
-                    .map_err(|e| e.to_string())?
-                    .ok_or(format!("no organization named \"{name}\""))?],
-                None => db.tenants().map_err(|e| e.to_string())?,
+        Command::Verify { database, org, file, public_key, checkpoints, signing } => {
+            let kept = checkpoints.iter().map(|path| read_checkpoint(path)).collect::<Result<Vec<_>, _>>()?;
+            let trusted = match public_key {
+                Some(text) => Some(read_public_key(&text)?),
+                None => signing_key::load_existing(&signing.signing_key_file)?.map(|signer| signer.verifying_key()),
             };
-            let mut broken = 0;
-            for tenant in tenants {
-                let check = db.verify_chain(tenant.id).map_err(|e| e.to_string())?;
-                match &check.broken {
-                    None => println!(
-                        "{}: ok, {} events, head {}",
-                        tenant.name,
-                        check.checked,
-                        crate::domain::chain::hex(&check.head())
-                    ),
-                    Some(at) => {
-                        broken += 1;
-                        println!(
-                            "{}: BROKEN at event {} after {} good events: {}",
-                            tenant.name, at.id, check.checked, at.problem
-                        );
-                    }
-                }
+            match (file, trusted) {
+                (Some(file), Some(trusted)) => verify_file(&file, &trusted, &kept),
+                (Some(_), None) => Err("--file needs --public-key".into()),
+                (None, None) if !kept.is_empty() => Err("--checkpoint needs --public-key or the signing key".into()),
+                (None, trusted) => verify_database(&DatabaseUrl::parse(&database.database_url), org, trusted, &kept),
             }
-            if broken == 0 {
-                Ok(())
-            } else {
-                Err(format!("{broken} broken chain(s)"))
-            }
+        }
+        Command::PublicKey { signing } => {
+            let signer = signing_key::load_or_create(&signing.signing_key_file)?;
+            println!("{}", signer.public_key_hex());
+            Ok(())
         }
         Command::Demo { database, events } => {
             let db = app::open_database(&DatabaseUrl::parse(&database.database_url), 2).map_err(|e| e.to_string())?;
@@ -211,5 +248,94 @@ fn run(command: Command) -> Result<(), String> {
             println!("Sign in as {} / {}", demo::DEMO_EMAIL, demo::DEMO_PASSWORD);
             Ok(())
         }
+    }
+}
+
+/// 64 hex characters, or a file holding them.
+fn read_public_key(text_or_path: &str) -> Result<ed25519_dalek::VerifyingKey, String> {
+    if let Ok(key) = checkpoint::parse_public_key(text_or_path) {
+        return Ok(key);
+    }
+    let text = std::fs::read_to_string(text_or_path)
+        .map_err(|e| format!("--public-key is neither 64 hex characters nor a readable file ({e})"))?;
+    checkpoint::parse_public_key(&text)
+}
+
+/// A checkpoint's JSON, or the first line of an evidence file.
+fn read_checkpoint(path: &std::path::Path) -> Result<adminlog_types::Checkpoint, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let first = text.lines().next().unwrap_or_default();
+    serde_json::from_str::<adminlog_types::Checkpoint>(text.trim())
+        .or_else(|_| serde_json::from_str::<adminlog_types::EvidenceHeader>(first).map(|header| header.checkpoint))
+        .map_err(|_| format!("{} is neither a checkpoint nor an evidence file", path.display()))
+}
+
+fn verify_database(
+    url: &DatabaseUrl,
+    org: Option<String>,
+    trusted: Option<ed25519_dalek::VerifyingKey>,
+    kept: &[adminlog_types::Checkpoint],
+) -> Result<(), String> {
+    let db = app::open_database(url, 2).map_err(|e| e.to_string())?;
+    let tenants = match org {
+        Some(name) => vec![db
+            .tenant_by_name(&name)
+            .map_err(|e| e.to_string())?
+            .ok_or(format!("no organization named \"{name}\""))?],
+        None => db.tenants().map_err(|e| e.to_string())?,
+    };
+    if trusted.is_none() {
+        println!("(no signing key or --public-key: checkpoints are not checked)");
+    }
+    let mut broken = 0;
+    for tenant in tenants {
+        let check = match &trusted {
+            Some(key) => db.verify_signed_chain(tenant.id, key, kept),
+            None => db.verify_chain(tenant.id, Default::default()),
+        }
+        .map_err(|e| e.to_string())?;
+        match &check.broken {
+            None => println!("{}: ok, {} events, head {}", tenant.name, check.checked, chain::hex(&check.head())),
+            Some(at) => {
+                broken += 1;
+                println!(
+                    "{}: BROKEN at event {} after {} good events: {}",
+                    tenant.name, at.id, check.checked, at.problem
+                );
+            }
+        }
+    }
+    if broken == 0 {
+        Ok(())
+    } else {
+        Err(format!("{broken} broken chain(s)"))
+    }
+}
+
+fn verify_file(
+    path: &std::path::Path,
+    trusted: &ed25519_dalek::VerifyingKey,
+    kept: &[adminlog_types::Checkpoint],
+) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let outcome = evidence::verify_evidence(std::io::BufReader::new(file), trusted, kept)?;
+    let checkpoint = &outcome.header.checkpoint;
+    match &outcome.chain.broken {
+        None => {
+            println!(
+                "{}: ok, {} events ({} to {}) lead to the head signed at {} by {}",
+                outcome.header.organization,
+                outcome.chain.checked,
+                outcome.header.after_id + 1,
+                checkpoint.last_event_id,
+                checkpoint.signed_at,
+                checkpoint.public_key
+            );
+            Ok(())
+        }
+        Some(at) => Err(format!(
+            "{}: BROKEN at event {} after {} good events: {}",
+            outcome.header.organization, at.id, outcome.chain.checked, at.problem
+        )),
     }
 }

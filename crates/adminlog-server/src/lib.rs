@@ -8,5 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod housekeeping;
 pub mod http;
+pub mod signing_key;
 pub mod storage;

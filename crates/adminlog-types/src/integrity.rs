@@ -1,4 +1,5 @@
-//! The answer of `GET /api/v1/admin-logs/verify`.
+//! Integrity on the wire: the verification answer, signed checkpoints and
+//! the offline evidence file.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,4 +18,61 @@ pub struct ChainVerification {
     pub problem: Option<String>,
     /// The hex SHA-256 the chain ends with when intact.
     pub head: Option<String>,
+}
+
+/// The server's signed statement that an organization's chain had `head`
+/// after event `last_event_id` at `signed_at`. How the signed message is
+/// built: docs/integrity.md.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    pub org_id: i64,
+    /// The last event the head covers (0: no events yet).
+    pub last_event_id: i64,
+    /// Hex SHA-256: the chain's hash after `last_event_id`.
+    pub head: String,
+    /// RFC 3339, UTC; signed exactly as written here.
+    pub signed_at: String,
+    /// Hex Ed25519 public key of the signer.
+    pub public_key: String,
+    /// Hex Ed25519 signature.
+    pub signature: String,
+}
+
+/// The name of the evidence file format, first in its first line.
+pub const EVIDENCE_FORMAT: &str = "adminlog-evidence-v1";
+
+/// The first line of an evidence file (`GET /api/v1/admin-logs/evidence`):
+/// the signed checkpoint the events after it must lead to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceHeader {
+    pub format: String,
+    pub organization: String,
+    /// The file holds the events after this one (0: from the first).
+    pub after_id: i64,
+    /// Hex hash of event `after_id` (zeros when `after_id` is 0): where the
+    /// recomputation starts.
+    pub previous_hash: String,
+    pub checkpoint: Checkpoint,
+}
+
+/// One line per event after the header, in id order: exactly the content the
+/// chain hashes, plus the stored hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceEvent {
+    pub id: i64,
+    /// Microseconds since the Unix epoch, UTC.
+    pub ts_micros: i64,
+    pub action: String,
+    pub source: String,
+    pub admin_email: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub domain_name: String,
+    /// The client's `event_id`; empty when none.
+    pub event_id: String,
+    /// Hex SHA-256 the server stored for this event.
+    pub hash: String,
 }

@@ -17,7 +17,7 @@ pub use action::{Action, UnknownAction};
 pub use csv_row::{csv_cells, csv_timestamp, csv_writer, neutralise_formula, CSV_HEADER};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, Problem};
 pub use event::{ActionInfo, Event, IngestRequest, IngestResponse, ItemList, NewEvent, Page, Source};
-pub use integrity::ChainVerification;
+pub use integrity::{ChainVerification, Checkpoint, EvidenceEvent, EvidenceHeader, EVIDENCE_FORMAT};
 pub use query::{
     check_keyword, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_EXPORT_ROWS, MAX_KEYWORD_CHARS,
     MAX_PAGE_SIZE,

@@ -48,6 +48,8 @@ pub fn start(adminlog: &Path, work: &Path, database: &Path, extra: &[&str]) -> R
     let child = Command::new(adminlog)
         .args(["serve", "--workers", "2", "--bind", &addr, "--database-url"])
         .arg(database)
+        .arg("--signing-key-file")
+        .arg(work.join("signing.key"))
         .args(extra)
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)

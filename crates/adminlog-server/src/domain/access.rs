@@ -37,6 +37,12 @@ pub const ONLY_SUPER_ADMINS: &str = "Only Super Administrators can view admin lo
 impl Caller {
     /// The email and source the log records for this caller's own actions:
     /// an API key's actions carry no administrator email.
+    /// The EXPORT_ADMIN_LOGS event an export by this caller appends.
+    pub fn export_record(&self) -> crate::domain::ingest::EventDraft {
+        let (actor, source) = self.actor();
+        crate::domain::ingest::EventDraft::now(adminlog_types::Action::EXPORT_ADMIN_LOGS, actor, source)
+    }
+
     pub fn actor(&self) -> (&str, Source) {
         match &self.principal {
             Principal::Administrator { email, .. } => (email, Source::AdminPanel),

@@ -4,6 +4,8 @@
 //! at that event. The encoding is specified in docs/integrity.md; changing it
 //! breaks every stored chain.
 
+use std::collections::BTreeMap;
+
 use adminlog_types::{Action, Source};
 use sha2::{Digest, Sha256};
 
@@ -62,6 +64,19 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Lower- or upper-case hex of exactly `N` bytes.
+pub fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let text = text.as_bytes();
+    if text.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(text.chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
 /// Where and how a chain breaks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Break {
@@ -74,17 +89,36 @@ pub struct Break {
 pub struct ChainCheck {
     previous: [u8; 32],
     next_id: i64,
+    /// Heads vouched for by signed checkpoints, by the event they follow.
+    anchors: BTreeMap<i64, [u8; 32]>,
     pub checked: u64,
     pub broken: Option<Break>,
 }
 
 impl Default for ChainCheck {
     fn default() -> Self {
-        ChainCheck { previous: GENESIS, next_id: 1, checked: 0, broken: None }
+        ChainCheck::after(0, GENESIS)
     }
 }
 
 impl ChainCheck {
+    /// A check that starts after event `after_id`, whose hash is `previous`.
+    pub fn after(after_id: i64, previous: [u8; 32]) -> ChainCheck {
+        ChainCheck { previous, next_id: after_id + 1, anchors: BTreeMap::new(), checked: 0, broken: None }
+    }
+
+    /// A check that failed before reading any event.
+    pub fn failed(at: Break) -> ChainCheck {
+        ChainCheck { broken: Some(at), ..ChainCheck::default() }
+    }
+
+    /// Also requires the chain to pass through these signed heads: a chain
+    /// rewritten with fresh hashes, head included, still breaks there.
+    pub fn with_anchors(mut self, anchors: BTreeMap<i64, [u8; 32]>) -> ChainCheck {
+        self.anchors = anchors;
+        self
+    }
+
     /// Feeds the next stored event; false once the chain is broken.
     pub fn feed(&mut self, event: &ChainedEvent<'_>, stored_hash: &[u8]) -> bool {
         if self.broken.is_some() {
@@ -107,6 +141,16 @@ impl ChainCheck {
             });
             return false;
         }
+        if self.anchors.get(&event.id).is_some_and(|signed| *signed != hash) {
+            self.broken = Some(Break {
+                id: event.id,
+                problem: format!(
+                    "the chain up to event {} differs from a signed checkpoint: events up to it were rewritten",
+                    event.id
+                ),
+            });
+            return false;
+        }
         self.previous = hash;
         self.next_id += 1;
         self.checked += 1;
@@ -116,8 +160,14 @@ impl ChainCheck {
     /// Ends the check against the organization's recorded head: the last id
     /// and hash written by the server.
     pub fn finish(mut self, last_id: i64, head: &[u8]) -> ChainCheck {
+        let seen_last = self.next_id - 1;
+        if let (None, Some((&signed_id, _))) = (&self.broken, self.anchors.range(seen_last + 1..).next()) {
+            self.broken = Some(Break {
+                id: signed_id.min(seen_last + 1),
+                problem: format!("a checkpoint was signed after event {signed_id}, but the chain ends at {seen_last}"),
+            });
+        }
         if self.broken.is_none() {
-            let seen_last = self.next_id - 1;
             if seen_last < last_id {
                 self.broken = Some(Break {
                     id: seen_last + 1,
@@ -133,6 +183,11 @@ impl ChainCheck {
             }
         }
         self
+    }
+
+    /// The id the next fed event must have.
+    pub fn next_id(&self) -> i64 {
+        self.next_id
     }
 
     pub fn head(&self) -> [u8; 32] {
@@ -187,6 +242,48 @@ mod tests {
         let events = chain(&["a", "b", "c"]);
         let result = check(&events, 3, events[2].1);
         assert_eq!((result.broken, result.checked), (None, 3));
+    }
+
+    #[test]
+    fn a_rewritten_chain_breaks_at_the_signed_head() {
+        let events = chain(&["a", "b", "c"]);
+        let signed = BTreeMap::from([(2, events[1].1)]);
+        // The attacker edits event 1 and recomputes every hash and the head.
+        let forged = {
+            let mut previous = GENESIS;
+            let mut forged = events.clone();
+            forged[0].0.user_name = "mallory";
+            for (e, h) in forged.iter_mut() {
+                *h = link(&previous, e);
+                previous = *h;
+            }
+            forged
+        };
+        let mut plain = ChainCheck::default();
+        let mut anchored = ChainCheck::default().with_anchors(signed.clone());
+        for (e, h) in &forged {
+            plain.feed(e, h);
+            anchored.feed(e, h);
+        }
+        assert_eq!(plain.finish(3, &forged[2].1).broken, None, "a full rewrite fools the chain alone");
+        assert_eq!(anchored.finish(3, &forged[2].1).broken.map(|b| b.id), Some(2));
+        // Cutting the chain before a signed head is caught too.
+        let mut cut = ChainCheck::default().with_anchors(signed);
+        cut.feed(&events[0].0, &events[0].1);
+        assert_eq!(cut.finish(1, &events[0].1).broken.map(|b| b.id), Some(2));
+    }
+
+    #[test]
+    fn a_segment_is_checked_from_its_previous_hash() {
+        let events = chain(&["a", "b", "c"]);
+        let mut check = ChainCheck::after(1, events[0].1);
+        for (e, h) in &events[1..] {
+            assert!(check.feed(e, h));
+        }
+        assert_eq!(check.checked, 2);
+        assert_eq!(check.head(), events[2].1);
+        assert_eq!(unhex::<32>(&hex(&events[2].1)), Some(events[2].1));
+        assert_eq!(unhex::<2>("0g00"), None);
     }
 
     #[test]

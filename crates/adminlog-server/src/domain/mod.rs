@@ -2,7 +2,9 @@
 
 pub mod access;
 pub mod chain;
+pub mod checkpoint;
 pub mod cursor;
+pub mod evidence;
 pub mod fields;
 pub mod ingest;
 pub mod throttle;

@@ -14,7 +14,7 @@ use actix_web::http::Method;
 use actix_web::web;
 
 use error::ApiError;
-use handlers::{admin_logs, administrators, api_keys, ops, session};
+use handlers::{admin_logs, administrators, api_keys, integrity, ops, session};
 
 pub use admission::{admit, Admission};
 pub use cors::cross_origin;
@@ -59,7 +59,10 @@ route_table! {
         "/me" { GET => session::me }
         "/admin-logs" { GET => admin_logs::list_admin_logs, POST => admin_logs::ingest_admin_logs }
         "/admin-logs/export" { GET => admin_logs::export_admin_logs_csv }
-        "/admin-logs/verify" { GET => admin_logs::verify_admin_logs }
+        "/admin-logs/verify" { GET => integrity::verify_admin_logs }
+        "/admin-logs/checkpoints" { POST => integrity::sign_checkpoint }
+        "/admin-logs/checkpoints/latest" { GET => integrity::latest_checkpoint }
+        "/admin-logs/evidence" { GET => integrity::export_evidence }
         "/actions" { GET => admin_logs::list_actions }
         "/administrators" { GET => administrators::list_administrators, POST => administrators::create_administrator }
         "/administrators/{id}" {

@@ -1,6 +1,7 @@
 //! What every handler shares.
 
 use crate::auth::tokens::TokenKeys;
+use crate::domain::checkpoint::CheckpointSigner;
 use crate::domain::cursor::CursorKey;
 use crate::storage::Db;
 
@@ -17,4 +18,7 @@ pub struct AppState {
     pub cursors: CursorKey,
     pub metrics: Metrics,
     pub admission: Admission,
+    pub signer: std::sync::Arc<CheckpointSigner>,
+    /// Stops the periodic checkpoint signer when the server goes away.
+    pub checkpoint_timer: Option<crate::housekeeping::CheckpointTimer>,
 }

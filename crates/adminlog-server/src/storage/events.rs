@@ -12,7 +12,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::schema::{events, organizations, terms};
 use super::{from_micros, on_any, to_micros, AnyConn, Db, StorageError, StorageResult};
-use crate::domain::chain::{link, Break, ChainCheck, ChainedEvent, GENESIS};
+use crate::domain::chain::{link, ChainedEvent, GENESIS};
 use crate::domain::cursor::Position;
 use crate::domain::ingest::EventDraft;
 
@@ -97,8 +97,8 @@ struct NewTermRow<'a> {
     folded: String,
 }
 
-const SOURCE_ADMIN_PANEL: i16 = 0;
-const SOURCE_API: i16 = 1;
+pub(super) const SOURCE_ADMIN_PANEL: i16 = 0;
+pub(super) const SOURCE_API: i16 = 1;
 
 fn source_code(source: Source) -> i16 {
     match source {
@@ -545,7 +545,7 @@ fn select_rows(
 }
 
 /// The text of every term the rows point at, in one lookup per chunk.
-fn term_texts(
+pub(super) fn term_texts(
     conn: &mut AnyConn<'_>,
     org_id: i64,
     rows: impl Iterator<Item = [Option<i64>; 4]>,
@@ -563,82 +563,4 @@ fn term_texts(
         texts.extend(found);
     }
     Ok(texts)
-}
-
-/// Rows read for verification: everything the hash covers, as stored.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = events)]
-struct ChainRow {
-    id: i64,
-    ts: i64,
-    action: i16,
-    source: i16,
-    admin_term: Option<i64>,
-    user_email_term: Option<i64>,
-    user_name_term: Option<i64>,
-    domain_term: Option<i64>,
-    client_event_id: Option<String>,
-    hash: Vec<u8>,
-}
-
-/// Events read per round trip while verifying.
-const VERIFY_CHUNK: i64 = 5_000;
-
-impl Db {
-    /// Recomputes the organization's chain from its first event to the head
-    /// recorded with the last append, and says where it first breaks. It reads
-    /// one snapshot, so appends running beside it neither break nor extend it.
-    pub fn verify_chain(&self, org_id: i64) -> StorageResult<ChainCheck> {
-        self.snapshot(|conn| {
-            let (last_id, head): (i64, Option<Vec<u8>>) = on_any!(conn, |c| organizations::table
-                .find(org_id)
-                .select((organizations::last_event_id, organizations::chain_head))
-                .first(c))?;
-            let mut check = ChainCheck::default();
-            let mut after = 0i64;
-            'chunks: loop {
-                let rows: Vec<ChainRow> = on_any!(conn, |c| events::table
-                    .filter(events::org_id.eq(org_id))
-                    .filter(events::id.gt(after))
-                    .order(events::id)
-                    .limit(VERIFY_CHUNK)
-                    .select(ChainRow::as_select())
-                    .load(c))?;
-                let Some(last) = rows.last() else { break };
-                after = last.id;
-                let texts = term_texts(
-                    conn,
-                    org_id,
-                    rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]),
-                )?;
-                let text = |id: Option<i64>| id.and_then(|id| texts.get(&id).map(String::as_str)).unwrap_or("");
-                for row in &rows {
-                    let Some(action) = Action::from_code(row.action) else {
-                        check.broken =
-                            Some(Break { id: row.id, problem: format!("event {} has an unknown action", row.id) });
-                        break 'chunks;
-                    };
-                    let event = ChainedEvent {
-                        org_id,
-                        id: row.id,
-                        ts_micros: row.ts,
-                        action,
-                        source: if row.source == SOURCE_API { Source::Api } else { Source::AdminPanel },
-                        admin_email: text(row.admin_term),
-                        user_email: text(row.user_email_term),
-                        user_name: text(row.user_name_term),
-                        domain_name: text(row.domain_term),
-                        client_event_id: row.client_event_id.as_deref().unwrap_or(""),
-                    };
-                    if !check.feed(&event, &row.hash) {
-                        break 'chunks;
-                    }
-                }
-                if rows.len() < VERIFY_CHUNK as usize {
-                    break;
-                }
-            }
-            Ok(check.finish(last_id, head.as_deref().unwrap_or(&GENESIS)))
-        })
-    }
 }

@@ -16,6 +16,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub mod accounts;
 pub mod events;
+pub mod integrity;
 mod schema;
 pub mod security;
 

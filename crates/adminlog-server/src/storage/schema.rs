@@ -92,3 +92,15 @@ diesel::table! {
         hash -> Binary,
     }
 }
+
+diesel::table! {
+    checkpoints (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        last_event_id -> BigInt,
+        head -> Text,
+        signed_at -> Text,
+        public_key -> Text,
+        signature -> Text,
+    }
+}

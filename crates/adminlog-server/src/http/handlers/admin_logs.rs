@@ -9,12 +9,11 @@ use adminlog_types::{
 use bytes::Bytes;
 use serde::Deserialize;
 use time::OffsetDateTime;
-use tokio::sync::mpsc;
 
-use super::parse_json;
+use super::{parse_json, record_export, streamed, ChunkSender};
 use crate::domain::access::Caller;
 use crate::domain::cursor::Position;
-use crate::domain::ingest::{validate_batch, EventDraft};
+use crate::domain::ingest::validate_batch;
 use crate::http::error::{blocking, ApiError};
 use crate::http::state::AppState;
 use crate::storage::events::{position_of, EventSelection};
@@ -69,21 +68,13 @@ pub async fn export_admin_logs_csv(
     })
     .await?;
 
-    let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let db = state.db.clone();
-    let (actor, source) = caller.actor();
-    let mut record = EventDraft::now(Action::EXPORT_ADMIN_LOGS, actor, source);
+    let record = caller.export_record();
     let filename = export_filename(&query.filter);
-    tokio::task::spawn_blocking(move || {
-        if stream_csv(&db, org_id, &query, &sender) {
-            record.timestamp = OffsetDateTime::now_utc();
-            if let Err(error) = db.append_events(org_id, &[record]) {
-                tracing::warn!(%error, "could not record the export in the log");
-            }
+    let body = streamed(move |sender| {
+        if stream_csv(&db, org_id, &query, sender) {
+            record_export(&db, org_id, record);
         }
-    });
-    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
     });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -95,7 +86,7 @@ pub async fn export_admin_logs_csv(
 
 /// Writes the export chunk by chunk; memory stays at one chunk whatever the
 /// size. Returns false when the client went away or storage failed.
-fn stream_csv(db: &Db, org_id: i64, query: &LogQuery, sender: &mpsc::Sender<Result<Bytes, std::io::Error>>) -> bool {
+fn stream_csv(db: &Db, org_id: i64, query: &LogQuery, sender: &ChunkSender) -> bool {
     let mut after: Option<Position> = None;
     let mut written = 0usize;
     let mut first = true;
@@ -157,25 +148,6 @@ pub async fn ingest_admin_logs(
     let org_id = caller.tenant.id;
     let ids = blocking(move || Ok(state.db.append_events(org_id, &drafts)?)).await?;
     Ok(HttpResponse::Created().json(IngestResponse { ids }))
-}
-
-/// Rechecks the organization's hash chain and says where it first breaks.
-pub async fn verify_admin_logs(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.may_read_logs()?;
-    let org_id = caller.tenant.id;
-    let check = blocking(move || Ok(state.db.verify_chain(org_id)?)).await?;
-    Ok(HttpResponse::Ok().json(verification(&check)))
-}
-
-/// The wire form of a chain check.
-pub fn verification(check: &crate::domain::chain::ChainCheck) -> adminlog_types::ChainVerification {
-    adminlog_types::ChainVerification {
-        ok: check.broken.is_none(),
-        checked: check.checked,
-        first_broken_id: check.broken.as_ref().map(|b| b.id),
-        problem: check.broken.as_ref().map(|b| b.problem.clone()),
-        head: check.broken.is_none().then(|| crate::domain::chain::hex(&check.head())),
-    }
 }
 
 pub async fn list_actions(_caller: Caller) -> HttpResponse {

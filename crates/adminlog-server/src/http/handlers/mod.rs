@@ -4,13 +4,42 @@
 pub mod admin_logs;
 pub mod administrators;
 pub mod api_keys;
+pub mod integrity;
 pub mod ops;
 pub mod session;
 pub mod spa;
 
 use actix_web::web;
+use bytes::Bytes;
+use futures_util::Stream;
+use tokio::sync::mpsc;
 
 use super::error::ApiError;
+use crate::domain::ingest::EventDraft;
+use crate::storage::Db;
+
+/// Where a streamed body's producer sends its chunks.
+pub type ChunkSender = mpsc::Sender<Result<Bytes, std::io::Error>>;
+
+/// A response body written by `produce` on a blocking thread, a few chunks
+/// ahead of the client at most: memory stays flat whatever the size.
+pub fn streamed(
+    produce: impl FnOnce(&ChunkSender) + Send + 'static,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+    let (sender, receiver) = mpsc::channel(4);
+    tokio::task::spawn_blocking(move || produce(&sender));
+    futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    })
+}
+
+/// Logs a finished export (CSV or evidence) as an EXPORT_ADMIN_LOGS event.
+pub fn record_export(db: &Db, org_id: i64, mut record: EventDraft) {
+    record.timestamp = time::OffsetDateTime::now_utc();
+    if let Err(error) = db.append_events(org_id, &[record]) {
+        tracing::warn!(%error, "could not record the export in the log");
+    }
+}
 
 /// Parses a JSON body ourselves so every failure has our error shape and the
 /// problem's position.

@@ -1,0 +1,293 @@
+//! The chain as stored: walking it (verification, evidence files) and the
+//! signed checkpoints of its head.
+
+use std::collections::BTreeMap;
+
+use adminlog_types::{Action, Checkpoint, EvidenceEvent, Source};
+use diesel::prelude::*;
+
+use super::events::{term_texts, SOURCE_API};
+use super::schema::{checkpoints, events, organizations};
+use super::{on_any, AnyConn, Db, StorageError, StorageResult};
+use crate::domain::chain::{hex, Break, ChainCheck, ChainedEvent, GENESIS};
+use crate::domain::checkpoint::{anchors, CheckpointSigner};
+use ed25519_dalek::VerifyingKey;
+
+/// Events read per round trip while walking a chain.
+pub const CHAIN_CHUNK: i64 = 5_000;
+
+/// An event as stored, with its texts resolved: everything the hash covers,
+/// and the hash.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events)]
+struct ChainRow {
+    id: i64,
+    ts: i64,
+    action: i16,
+    source: i16,
+    admin_term: Option<i64>,
+    user_email_term: Option<i64>,
+    user_name_term: Option<i64>,
+    domain_term: Option<i64>,
+    client_event_id: Option<String>,
+    hash: Vec<u8>,
+}
+
+/// One link of the stored chain.
+pub struct StoredLink {
+    pub id: i64,
+    pub ts_micros: i64,
+    /// The stored action code: unknown codes only come from tampering.
+    pub action_code: i16,
+    pub source: Source,
+    pub admin_email: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub domain_name: String,
+    pub client_event_id: String,
+    pub hash: Vec<u8>,
+}
+
+impl StoredLink {
+    /// The hashed content; `None` when the stored action is unknown.
+    pub fn chained(&self, org_id: i64) -> Option<ChainedEvent<'_>> {
+        Some(ChainedEvent {
+            org_id,
+            id: self.id,
+            ts_micros: self.ts_micros,
+            action: Action::from_code(self.action_code)?,
+            source: self.source,
+            admin_email: &self.admin_email,
+            user_email: &self.user_email,
+            user_name: &self.user_name,
+            domain_name: &self.domain_name,
+            client_event_id: &self.client_event_id,
+        })
+    }
+
+    pub fn evidence(self) -> EvidenceEvent {
+        let action = Action::from_code(self.action_code)
+            .map_or_else(|| format!("unknown action code {}", self.action_code), |a| a.as_str().to_owned());
+        EvidenceEvent {
+            id: self.id,
+            ts_micros: self.ts_micros,
+            action,
+            source: self.source.as_str().to_owned(),
+            admin_email: self.admin_email,
+            user_email: self.user_email,
+            user_name: self.user_name,
+            domain_name: self.domain_name,
+            event_id: self.client_event_id,
+            hash: hex(&self.hash),
+        }
+    }
+}
+
+/// Up to `limit` links after event `after`, up to event `until`, in id order.
+fn links_in(conn: &mut AnyConn<'_>, org_id: i64, after: i64, until: i64, limit: i64) -> StorageResult<Vec<StoredLink>> {
+    let rows: Vec<ChainRow> = on_any!(conn, |c| events::table
+        .filter(events::org_id.eq(org_id))
+        .filter(events::id.gt(after))
+        .filter(events::id.le(until))
+        .order(events::id)
+        .limit(limit)
+        .select(ChainRow::as_select())
+        .load(c))?;
+    let texts = term_texts(
+        conn,
+        org_id,
+        rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]),
+    )?;
+    let text = |id: Option<i64>| id.and_then(|id| texts.get(&id).cloned()).unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .map(|row| StoredLink {
+            id: row.id,
+            ts_micros: row.ts,
+            action_code: row.action,
+            source: if row.source == SOURCE_API { Source::Api } else { Source::AdminPanel },
+            admin_email: text(row.admin_term),
+            user_email: text(row.user_email_term),
+            user_name: text(row.user_name_term),
+            domain_name: text(row.domain_term),
+            client_event_id: row.client_event_id.unwrap_or_default(),
+            hash: row.hash,
+        })
+        .collect())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = checkpoints)]
+struct CheckpointRow {
+    org_id: i64,
+    last_event_id: i64,
+    head: String,
+    signed_at: String,
+    public_key: String,
+    signature: String,
+}
+
+impl From<CheckpointRow> for Checkpoint {
+    fn from(row: CheckpointRow) -> Self {
+        Checkpoint {
+            org_id: row.org_id,
+            last_event_id: row.last_event_id,
+            head: row.head,
+            signed_at: row.signed_at,
+            public_key: row.public_key,
+            signature: row.signature,
+        }
+    }
+}
+
+fn head_of(conn: &mut AnyConn<'_>, org_id: i64) -> StorageResult<(i64, [u8; 32])> {
+    let (last_id, head): (i64, Option<Vec<u8>>) = on_any!(conn, |c| organizations::table
+        .find(org_id)
+        .select((organizations::last_event_id, organizations::chain_head))
+        .first(c))?;
+    let head = match head {
+        Some(bytes) => bytes
+            .try_into()
+            .map_err(|_| StorageError::Corrupt(format!("organization {org_id} has a malformed chain head")))?,
+        None => GENESIS,
+    };
+    Ok((last_id, head))
+}
+
+impl Db {
+    /// Recomputes the organization's chain from its first event to the head
+    /// recorded with the last append, requiring it to pass through `anchors`
+    /// (heads vouched for by signed checkpoints), and says where it first
+    /// breaks. It reads one snapshot, so appends running beside it neither
+    /// break nor extend it.
+    pub fn verify_chain(&self, org_id: i64, anchors: BTreeMap<i64, [u8; 32]>) -> StorageResult<ChainCheck> {
+        self.snapshot(|conn| {
+            let (last_id, head): (i64, Option<Vec<u8>>) = on_any!(conn, |c| organizations::table
+                .find(org_id)
+                .select((organizations::last_event_id, organizations::chain_head))
+                .first(c))?;
+            let mut check = ChainCheck::default().with_anchors(anchors);
+            let mut after = 0i64;
+            'chunks: loop {
+                let links = links_in(conn, org_id, after, i64::MAX, CHAIN_CHUNK)?;
+                let Some(last) = links.last() else { break };
+                after = last.id;
+                for link in &links {
+                    let Some(event) = link.chained(org_id) else {
+                        check.broken =
+                            Some(Break { id: link.id, problem: format!("event {} has an unknown action", link.id) });
+                        break 'chunks;
+                    };
+                    if !check.feed(&event, &link.hash) {
+                        break 'chunks;
+                    }
+                }
+                if links.len() < CHAIN_CHUNK as usize {
+                    break;
+                }
+            }
+            Ok(check.finish(last_id, head.as_deref().unwrap_or(&GENESIS)))
+        })
+    }
+
+    /// [`Db::verify_chain`] through every stored checkpoint that `trusted`
+    /// signed; a checkpoint that does not verify is itself a break.
+    /// `kept` are checkpoints an auditor held on to, in case the stored ones
+    /// were deleted.
+    pub fn verify_signed_chain(
+        &self,
+        org_id: i64,
+        trusted: &VerifyingKey,
+        kept: &[Checkpoint],
+    ) -> StorageResult<ChainCheck> {
+        let mut all = self.checkpoints(org_id)?;
+        all.extend(kept.iter().filter(|c| c.org_id == org_id).cloned());
+        match anchors(&all, trusted) {
+            Ok(anchors) => self.verify_chain(org_id, anchors),
+            Err((id, error)) => Ok(ChainCheck::failed(Break {
+                id,
+                problem: format!("the checkpoint signed after event {id} does not verify: {error}"),
+            })),
+        }
+    }
+
+    /// Up to `limit` stored links after event `after`, up to `until`.
+    pub fn chain_links(&self, org_id: i64, after: i64, until: i64, limit: i64) -> StorageResult<Vec<StoredLink>> {
+        self.read(|conn| links_in(conn, org_id, after, until, limit))
+    }
+
+    /// The stored hash of one event; `None` when there is no such event.
+    pub fn event_hash(&self, org_id: i64, id: i64) -> StorageResult<Option<Vec<u8>>> {
+        self.read(|conn| {
+            Ok(on_any!(conn, |c| events::table.find((org_id, id)).select(events::hash).first::<Vec<u8>>(c).optional())?)
+        })
+    }
+
+    /// The organization's last event id and the chain's hash after it.
+    pub fn chain_head(&self, org_id: i64) -> StorageResult<(i64, [u8; 32])> {
+        self.read(|conn| head_of(conn, org_id))
+    }
+
+    /// Signs the organization's current head and keeps the checkpoint.
+    pub fn sign_checkpoint(&self, org_id: i64, signer: &CheckpointSigner) -> StorageResult<Checkpoint> {
+        self.write(|conn| {
+            let (last_id, head) = head_of(conn, org_id)?;
+            let checkpoint = signer.sign(org_id, last_id, &head, time::OffsetDateTime::now_utc());
+            on_any!(conn, |c| diesel::insert_into(checkpoints::table)
+                .values((
+                    checkpoints::org_id.eq(checkpoint.org_id),
+                    checkpoints::last_event_id.eq(checkpoint.last_event_id),
+                    checkpoints::head.eq(&checkpoint.head),
+                    checkpoints::signed_at.eq(&checkpoint.signed_at),
+                    checkpoints::public_key.eq(&checkpoint.public_key),
+                    checkpoints::signature.eq(&checkpoint.signature),
+                ))
+                .execute(c))?;
+            Ok(checkpoint)
+        })
+    }
+
+    /// Every checkpoint signed for the organization, oldest first.
+    pub fn checkpoints(&self, org_id: i64) -> StorageResult<Vec<Checkpoint>> {
+        self.read(|conn| {
+            let rows: Vec<CheckpointRow> = on_any!(conn, |c| checkpoints::table
+                .filter(checkpoints::org_id.eq(org_id))
+                .order(checkpoints::id)
+                .select(CheckpointRow::as_select())
+                .load(c))?;
+            Ok(rows.into_iter().map(Checkpoint::from).collect())
+        })
+    }
+
+    /// The most recent checkpoint of the organization.
+    pub fn latest_checkpoint(&self, org_id: i64) -> StorageResult<Option<Checkpoint>> {
+        self.read(|conn| {
+            let row: Option<CheckpointRow> = on_any!(conn, |c| checkpoints::table
+                .filter(checkpoints::org_id.eq(org_id))
+                .order(checkpoints::id.desc())
+                .select(CheckpointRow::as_select())
+                .first(c)
+                .optional())?;
+            Ok(row.map(Checkpoint::from))
+        })
+    }
+
+    /// Organizations whose chain grew since their last checkpoint.
+    pub fn unsigned_heads(&self) -> StorageResult<Vec<i64>> {
+        self.read(|conn| {
+            let heads: Vec<(i64, i64)> = on_any!(conn, |c| organizations::table
+                .select((organizations::id, organizations::last_event_id))
+                .load(c))?;
+            let signed: Vec<(i64, Option<i64>)> = on_any!(conn, |c| checkpoints::table
+                .group_by(checkpoints::org_id)
+                .select((checkpoints::org_id, diesel::dsl::max(checkpoints::last_event_id)))
+                .load(c))?;
+            let signed: BTreeMap<i64, i64> = signed.into_iter().map(|(org, last)| (org, last.unwrap_or(0))).collect();
+            Ok(heads
+                .into_iter()
+                .filter(|(org, last)| *last > signed.get(org).copied().unwrap_or(0))
+                .map(|(org, _)| org)
+                .collect())
+        })
+    }
+}
