@@ -4,9 +4,11 @@
 //!
 //! - `run [ARGS]`: build and start the product on SQLite with demo data.
 //! - `test`: every check CI runs: format, lints, the wasm32 build of the
-//!   shared types, all Rust tests, the OpenAPI validation and the
-//!   schemathesis smoke test.
+//!   shared types, all Rust tests (with the process tests, which run the
+//!   built binary), the OpenAPI validation, the schemathesis smoke test, 20 s
+//!   of each fuzz target, the browser tests and a small benchmark run.
 //! - `smoke`: only the OpenAPI validation and the schemathesis smoke test.
+//! - `fuzz [SECONDS]`: each cargo-fuzz target (`fuzz/`) for SECONDS (60).
 //! - `e2e`: only the browser end-to-end tests.
 //! - `bundle`: (re)build the browser app into `frontend/dist`.
 //! - `bench [ARGS]`: the benchmark, release build (`--events N`, `--backend
@@ -14,6 +16,7 @@
 
 mod bundle;
 mod e2e;
+mod fuzz;
 mod http;
 mod server;
 mod smoke;
@@ -31,12 +34,17 @@ fn main() -> ExitCode {
         Some("smoke") => smoke::contract_checks(),
         Some("e2e") => e2e::browser_tests(),
         Some("bundle") => bundle::build_bundle(),
+        Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
+            None => fuzz::run(60),
+            Some(Ok(seconds)) => fuzz::run(seconds),
+            Some(Err(_)) => Err("usage: cargo xtask fuzz [SECONDS PER TARGET]".into()),
+        },
         Some("bench") => step(
             "benchmark",
             cargo().args(["run", "--release", "--quiet", "-p", "adminlog-bench", "--"]).args(&args[1..]),
         ),
         _ => {
-            eprintln!("usage: cargo xtask run [ARGS] | test | smoke | e2e | bundle | bench [ARGS]");
+            eprintln!("usage: cargo xtask run [ARGS] | test | smoke | e2e | bundle | fuzz [SECONDS] | bench [ARGS]");
             return ExitCode::from(2);
         }
     };
@@ -117,6 +125,8 @@ fn test() -> Result<(), String> {
         cargo().args(["test", "--workspace"]),
     )?;
     smoke::contract_checks()?;
+    // A bounded run in CI; `cargo xtask fuzz [SECONDS]` runs longer.
+    fuzz::run(20)?;
     e2e::browser_tests()?;
     // The benchmark harness on a small data set, so it cannot rot; it asserts
     // nothing about speed.

@@ -8,7 +8,7 @@ use crate::{http, root, server, step, tools};
 
 /// Fixed so a failure reproduces.
 const SEED: &str = "20261126";
-const EXAMPLES_PER_OPERATION: &str = "40";
+const EXAMPLES_PER_OPERATION: &str = "100";
 
 pub fn contract_checks() -> Result<(), String> {
     let bin = tools::python_tools()?;

@@ -11,6 +11,8 @@ const WASM_BINDGEN_VERSION: &str = "0.2.130";
 /// wasm-opt from npm: Debian's binaryen produces bundles that fail to load.
 const BINARYEN: &str = "binaryen@132.0.0";
 
+const CARGO_FUZZ_VERSION: &str = "0.13.1";
+
 /// The Python packages of the contract checks, pinned.
 const PYTHON_PACKAGES: &[&str] = &["schemathesis==4.32.5", "openapi-spec-validator==0.9.0"];
 
@@ -61,6 +63,25 @@ pub fn wasm_bindgen() -> Result<PathBuf, String> {
             "install wasm-bindgen-cli (once; a few minutes)",
             crate::cargo()
                 .args(["install", "--quiet", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION, "--root"])
+                .arg(&tools),
+        )?;
+    }
+    Ok(program)
+}
+
+/// cargo-fuzz, installed into the target directory on first use.
+pub fn cargo_fuzz() -> Result<PathBuf, String> {
+    let tools = target_dir().join("tools");
+    let program = tools.join("bin").join("cargo-fuzz");
+    let installed = Command::new(&program)
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(CARGO_FUZZ_VERSION));
+    if !installed {
+        step(
+            "install cargo-fuzz (once)",
+            crate::cargo()
+                .args(["install", "--quiet", "cargo-fuzz", "--version", CARGO_FUZZ_VERSION, "--root"])
                 .arg(&tools),
         )?;
     }

@@ -89,6 +89,15 @@ pub fn validate_event(index: usize, event: NewEvent, now: OffsetDateTime) -> Res
     })
 }
 
+/// The body of `POST /api/v1/admin-logs`: the events stay raw JSON until
+/// [`validate_batch`], so one malformed event is reported with its index
+/// instead of failing the whole body's parse.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestBody {
+    pub events: Vec<serde_json::Value>,
+}
+
 /// Parses and checks a whole batch. Any invalid event rejects the batch, and
 /// the error lists every problem of every event by index.
 pub fn validate_batch(events: Vec<serde_json::Value>, now: OffsetDateTime) -> Result<Vec<EventDraft>, Vec<Problem>> {

@@ -7,13 +7,12 @@ use adminlog_types::{
     CSV_HEADER, MAX_EXPORT_ROWS,
 };
 use bytes::Bytes;
-use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::{parse_json, record_export, streamed, ChunkSender};
 use crate::domain::access::Caller;
 use crate::domain::cursor::Position;
-use crate::domain::ingest::validate_batch;
+use crate::domain::ingest::{validate_batch, IngestBody};
 use crate::http::error::{blocking, ApiError};
 use crate::http::state::AppState;
 use crate::storage::events::{position_of, EventSelection};
@@ -128,12 +127,6 @@ pub fn export_filename(filter: &LogFilter) -> String {
     };
     let filtered = if filter.keyword.is_some() || !filter.actions.is_empty() { "_filtered" } else { "" };
     format!("admin-logs_{}_to_{}{filtered}.csv", part(filter.from, "beginning"), part(filter.to, "now"))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IngestBody {
-    events: Vec<serde_json::Value>,
 }
 
 pub async fn ingest_admin_logs(

@@ -1,0 +1,30 @@
+//! `POST /admin-logs` bodies, through the same two steps as the handler:
+//! parse, then validate. Nothing panics; an accepted batch keeps every event,
+//! in order, with bounded text free of control characters.
+#![no_main]
+
+use adminlog_server::domain::fields::{MAX_EMAIL_CHARS, MAX_NAME_CHARS};
+use adminlog_server::domain::ingest::{validate_batch, IngestBody};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(body) = serde_json::from_slice::<IngestBody>(data) else { return };
+    let sent = body.events.len();
+    let now = time::macros::datetime!(2026-11-26 12:00 UTC);
+    if let Ok(drafts) = validate_batch(body.events, now) {
+        assert_eq!(drafts.len(), sent);
+        for draft in &drafts {
+            let bounded = [
+                (&draft.admin_email, MAX_EMAIL_CHARS),
+                (&draft.user_email, MAX_EMAIL_CHARS),
+                (&draft.user_name, MAX_NAME_CHARS),
+                (&draft.domain_name, MAX_NAME_CHARS),
+            ];
+            for (text, limit) in bounded {
+                assert!(text.chars().count() <= limit, "{text:?} is too long");
+                assert!(!text.chars().any(char::is_control), "{text:?} has control characters");
+            }
+            assert!(draft.timestamp <= now + time::Duration::minutes(5), "a future timestamp was accepted");
+        }
+    }
+});
