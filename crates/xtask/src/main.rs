@@ -75,9 +75,25 @@ pub fn cargo() -> Command {
 
 /// Runs a command to completion, failing with its name when it fails.
 pub fn step(name: &str, command: &mut Command) -> Result<(), String> {
+    step_within(name, command, None)
+}
+
+/// [`step`], killing the command and failing when it runs past `deadline`.
+pub fn step_within(name: &str, command: &mut Command, deadline: Option<std::time::Duration>) -> Result<(), String> {
     println!("\n==> {name}");
     let started = Instant::now();
-    let status = command.status().map_err(|e| format!("{name}: cannot start: {e}"))?;
+    let mut child = command.spawn().map_err(|e| format!("{name}: cannot start: {e}"))?;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| format!("{name}: {e}"))? {
+            break status;
+        }
+        if deadline.is_some_and(|limit| started.elapsed() > limit) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{name} ran past its time bound of {} s", deadline.unwrap_or_default().as_secs()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     println!(
         "<== {name}: {} in {:.0} s",
         if status.success() { "ok" } else { "FAILED" },
