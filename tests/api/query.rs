@@ -124,6 +124,51 @@ on_both_backends! {
         assert_eq!(keys.len(), 30);
     }
 
+    async fn a_keyword_matching_over_a_thousand_names_pages_completely(app) {
+        // 1,200 distinct matching names: more than the per-column plan takes.
+        // More matching terms than the per-column plan takes: the log is
+        // walked in time order and filtered, across pages and filters.
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        let mut expected = Vec::new();
+        for batch in 0..4 {
+            let events: Vec<_> = (0..450)
+                .map(|i| {
+                    let n = batch * 450 + i;
+                    let ts = format!("2016-05-{:02}T{:02}:00:00Z", 1 + n % 28, n % 24);
+                    if n % 3 == 0 {
+                        json!({"timestamp": ts, "action": "LOG_IN", "admin_email": format!("admin{n}@acme.example")})
+                    } else {
+                        json!({"timestamp": ts, "action": "EDIT_USER", "user_name": format!("Wide-Name-{n:04}")})
+                    }
+                })
+                .collect();
+            let ids = app.ingest(&key, events).await;
+            expected.extend(ids.into_iter().enumerate().filter(|(i, _)| (batch * 450 + i) % 3 != 0).map(|(_, id)| id));
+        }
+        let found = app.all_pages(&org.token, "keyword=wide-name-", 100).await;
+        let mut found_ids: Vec<i64> = found.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+        assert_eq!(found_ids.len(), 1200);
+        let keys: Vec<(String, i64)> = found.iter().map(|e| (e["timestamp"].as_str().unwrap().to_owned(), e["id"].as_i64().unwrap())).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(keys, sorted, "newest first");
+        found_ids.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(found_ids, expected);
+        // With a window and an action on top; and a name added later is found.
+        let window = app.all_pages(&org.token, "keyword=WIDE-NAME-1&from=2016-05-10&to=2016-05-12&actions=EDIT_USER", 7).await;
+        let expected_window = found.iter().filter(|e| {
+            let ts = e["timestamp"].as_str().unwrap();
+            e["user_name"].as_str().unwrap().starts_with("Wide-Name-1") && ("2016-05-10".."2016-05-13").contains(&&ts[..10])
+        }).count();
+        assert!(expected_window > 0);
+        assert_eq!(window.len(), expected_window);
+        app.ingest(&key, vec![json!({"action": "EDIT_USER", "user_name": "Wide-Name-late"})]).await;
+        let newest = app.get("/api/v1/admin-logs?keyword=wide-name&limit=1", &org.token).await.json();
+        assert_eq!(newest["items"][0]["user_name"], "Wide-Name-late");
+    }
+
     async fn cursors_stay_stable_while_new_events_arrive(app) {
         let org = app.org("Acme", Plan::Professional).await;
         let key = app.api_key(&org, &["logs:write"]).await;

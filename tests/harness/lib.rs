@@ -100,13 +100,18 @@ fn with_database(admin_url: &str, name: &str) -> String {
 }
 
 /// A stand-in for the built browser app, so the SPA routes can be tested
-/// without building the WASM bundle.
+/// without building the WASM bundle. Written once per test process: tests
+/// running in parallel must never see a half-written file.
 fn static_dir() -> Option<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("adminlog-test-app-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).ok()?;
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>adminlog app</title>").ok()?;
-    std::fs::write(dir.join("app.js"), "export default function init() {}").ok()?;
-    Some(dir)
+    static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("adminlog-test-app-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        std::fs::write(dir.join("index.html"), "<!doctype html><title>adminlog app</title>").ok()?;
+        std::fs::write(dir.join("app.js"), "export default function init() {}").ok()?;
+        Some(dir)
+    })
+    .clone()
 }
 
 #[derive(diesel::QueryableByName)]

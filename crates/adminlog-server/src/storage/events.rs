@@ -5,12 +5,14 @@
 //! then the events that point at them.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
 
 use adminlog_types::{Action, Event, LogFilter, Source};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::schema::{events, organizations, terms};
+use super::term_cache::{Dictionary, TermCache};
 use super::{from_micros, on_any, to_micros, AnyConn, Db, StorageError, StorageResult};
 use crate::domain::chain::{link, ChainedEvent, GENESIS};
 use crate::domain::cursor::Position;
@@ -117,7 +119,7 @@ impl Db {
 
     /// One page of events, newest first.
     pub fn page_events(&self, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<Event>> {
-        self.read(|conn| page_in(conn, org_id, selection))
+        self.read(|conn| page_in(conn, &self.terms, org_id, selection))
     }
 }
 
@@ -262,36 +264,41 @@ fn resolve_terms<'d>(
     Ok(ids)
 }
 
-/// Above this many matching terms, a keyword is matched by a subquery
-/// rather than a list of ids: such a keyword is broad, and the time-ordered
-/// scan finds a page of it quickly.
-const MAX_LISTED_TERMS: i64 = 1000;
+/// Above this many matching terms a keyword is broad: its events are found by
+/// walking the time index and filtering in memory, which finds a page of a
+/// broad keyword quickly.
+const MAX_LISTED_TERMS: usize = 1000;
 
-/// How a keyword narrows the events.
-enum KeywordMatch {
-    /// No term contains it: nothing can match.
-    Nothing,
-    /// These terms contain it.
-    Terms(Vec<i64>),
-    /// Many terms contain it.
-    Broad,
-}
-
-/// Finds the organization's terms that contain the folded keyword: a scan of
-/// the (small) dictionary, never of the events.
-fn match_keyword(conn: &mut AnyConn<'_>, org_id: i64, keyword: &str) -> StorageResult<KeywordMatch> {
+/// The ids of the organization's terms that contain the folded keyword: from
+/// the in-memory dictionary, or a scan of the (small) terms table, never of
+/// the events.
+fn matching_terms(
+    conn: &mut AnyConn<'_>,
+    dictionary: Option<&RwLock<Dictionary>>,
+    org_id: i64,
+    keyword: &str,
+) -> StorageResult<Vec<i64>> {
+    if let Some(dictionary) = dictionary {
+        return Ok(dictionary.read().unwrap_or_else(|poisoned| poisoned.into_inner()).matching(keyword));
+    }
     let contains = contains_function(conn);
-    let ids: Vec<i64> = on_any!(conn, |c| terms::table
+    Ok(on_any!(conn, |c| terms::table
         .filter(terms::org_id.eq(org_id))
         .filter(diesel::dsl::sql::<Bool>(&format!("{contains}(terms.folded, ")).bind::<Text, _>(keyword).sql(") > 0"))
         .select(terms::id)
-        .limit(MAX_LISTED_TERMS + 1)
-        .load(c))?;
-    Ok(match ids.len() as i64 {
-        0 => KeywordMatch::Nothing,
-        n if n > MAX_LISTED_TERMS => KeywordMatch::Broad,
-        _ => KeywordMatch::Terms(ids),
-    })
+        .load(c))?)
+}
+
+/// `set[id]` is true for the given ids: membership in O(1) while filtering.
+fn membership(ids: &[i64]) -> Vec<bool> {
+    let size = ids.iter().copied().max().unwrap_or(0).max(0) as usize + 1;
+    let mut set = vec![false; size];
+    for id in ids {
+        if let Ok(index) = usize::try_from(*id) {
+            set[index] = true;
+        }
+    }
+    set
 }
 
 fn contains_function(conn: &AnyConn<'_>) -> &'static str {
@@ -341,22 +348,33 @@ fn count_in_column(
 }
 
 /// How one page is read.
-enum Route<'k> {
-    /// Walk the time index, filtering (no keyword, or the keyword's terms by id).
-    TimeOrder(Option<Vec<i64>>),
-    /// Walk the time index with the keyword as a subquery (a broad keyword).
-    TimeOrderBroad(&'k str),
+enum Route {
+    /// Walk the time index (no keyword).
+    TimeOrder,
+    /// Walk the time index, keeping the rows that point at one of these terms
+    /// (a broad keyword, or one with many events).
+    Scan(Vec<i64>),
     /// Read the few matching events per column, sort, merge.
     PerColumn(Vec<i64>, Vec<TermColumn>),
 }
 
-pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<Event>> {
+pub(crate) fn page_in(
+    conn: &mut AnyConn<'_>,
+    cache: &TermCache,
+    org_id: i64,
+    selection: &EventSelection,
+) -> StorageResult<Vec<Event>> {
+    let dictionary = cache.current(conn, org_id)?;
     let route = match selection.keyword.as_deref() {
-        None => Route::TimeOrder(None),
-        Some(keyword) => match match_keyword(conn, org_id, keyword)? {
-            KeywordMatch::Nothing => return Ok(Vec::new()),
-            KeywordMatch::Broad => Route::TimeOrderBroad(keyword),
-            KeywordMatch::Terms(ids) => {
+        None => Route::TimeOrder,
+        Some(keyword) => {
+            let ids = matching_terms(conn, dictionary.as_deref(), org_id, keyword)?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            if ids.len() > MAX_LISTED_TERMS {
+                Route::Scan(ids)
+            } else {
                 let mut columns = Vec::new();
                 let mut total = 0;
                 for column in TERM_COLUMNS {
@@ -372,10 +390,10 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
                 if total <= FEW_MATCHES && selection.skip == 0 {
                     Route::PerColumn(ids, columns)
                 } else {
-                    Route::TimeOrder(Some(ids))
+                    Route::Scan(ids)
                 }
             }
-        },
+        }
     };
     let rows = match route {
         Route::PerColumn(ids, columns) => {
@@ -389,17 +407,30 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
             let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
             rows_by_id(conn, org_id, &ids)?
         }
-        Route::TimeOrder(ids) => {
-            select_rows(conn, org_id, selection, ids.as_deref().map_or(Filter::None, Filter::AnyColumn))?
-        }
-        Route::TimeOrderBroad(keyword) => select_rows(conn, org_id, selection, Filter::Subquery(keyword))?,
+        Route::TimeOrder => select_rows(conn, org_id, selection)?,
+        Route::Scan(ids) => scan_matching(conn, org_id, selection, &membership(&ids))?,
     };
-
-    let texts = term_texts(
-        conn,
-        org_id,
-        rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]),
-    )?;
+    let term_ids = || rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]);
+    let texts = match &dictionary {
+        Some(dictionary) => {
+            let dictionary = dictionary.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut texts: HashMap<i64, String> = HashMap::new();
+            let mut missing = Vec::new();
+            for id in term_ids().flatten().flatten() {
+                match dictionary.text(id) {
+                    Some(text) => {
+                        texts.entry(id).or_insert_with(|| text.to_owned());
+                    }
+                    // Stored after this dictionary was refreshed.
+                    None => missing.push([Some(id), None, None, None]),
+                }
+            }
+            drop(dictionary);
+            texts.extend(term_texts(conn, org_id, missing.into_iter())?);
+            texts
+        }
+        None => term_texts(conn, org_id, term_ids())?,
+    };
     let text = |id: Option<i64>| id.and_then(|id| texts.get(&id).cloned()).unwrap_or_default();
     rows.into_iter()
         .map(|row| {
@@ -418,6 +449,47 @@ pub(crate) fn page_in(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSele
             })
         })
         .collect()
+}
+
+/// Rows read per step of a scan, growing: a broad keyword fills a page from
+/// the first step, a rarer one reads further in larger steps.
+const FIRST_SCAN_STEP: i64 = 256;
+const LAST_SCAN_STEP: i64 = 16_384;
+
+/// Walks the selection newest first in steps, keeping rows that point at a
+/// term in `wanted`, until the page (after `skip`) is full or the log ends.
+fn scan_matching(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    wanted: &[bool],
+) -> StorageResult<Vec<EventRow>> {
+    let hit =
+        |id: Option<i64>| id.and_then(|id| usize::try_from(id).ok()).is_some_and(|i| wanted.get(i) == Some(&true));
+    let limit = selection.limit.max(0) as usize;
+    let mut to_skip = selection.skip.max(0);
+    let mut found = Vec::with_capacity(limit);
+    let mut step = EventSelection { keyword: None, skip: 0, limit: FIRST_SCAN_STEP, ..selection.clone() };
+    while found.len() < limit {
+        let rows = select_rows(conn, org_id, &step)?;
+        let exhausted = (rows.len() as i64) < step.limit;
+        step.after = rows.last().map(|row| Position { ts_micros: row.ts, id: row.id }).or(step.after);
+        for row in rows {
+            if !(hit(row.admin_term) || hit(row.user_email_term) || hit(row.user_name_term) || hit(row.domain_term)) {
+                continue;
+            }
+            if to_skip > 0 {
+                to_skip -= 1;
+            } else if found.len() < limit {
+                found.push(row);
+            }
+        }
+        if exhausted {
+            break;
+        }
+        step.limit = (step.limit * 2).min(LAST_SCAN_STEP);
+    }
+    Ok(found)
 }
 
 /// The selection's time window, actions and cursor, on any boxed events query.
@@ -489,56 +561,13 @@ fn rows_by_id(conn: &mut AnyConn<'_>, org_id: i64, ids: &[i64]) -> StorageResult
     Ok(rows)
 }
 
-/// The keyword part of one page query.
-enum Filter<'k> {
-    None,
-    /// Any column points at one of the ids.
-    AnyColumn(&'k [i64]),
-    /// Any column points at a term containing the keyword.
-    Subquery(&'k str),
-}
-
-/// One page query: the selection's filters, cursor and order, plus `keyword`.
-fn select_rows(
-    conn: &mut AnyConn<'_>,
-    org_id: i64,
-    selection: &EventSelection,
-    keyword: Filter<'_>,
-) -> StorageResult<Vec<EventRow>> {
-    // Uncorrelated: evaluated once per query, not once per event.
-    let term_match = format!(
-        "(SELECT terms.id FROM terms WHERE terms.org_id = {org_id} AND {}(terms.folded, ",
-        contains_function(conn)
-    );
+/// One page query: the selection's filters, cursor and order (its keyword is
+/// handled by the caller).
+fn select_rows(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<EventRow>> {
     let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
     Ok(on_any!(conn, |c| {
         let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
         query = selection_filters!(query, selection, codes);
-        match keyword {
-            Filter::None => {}
-            Filter::AnyColumn(ids) => {
-                query = query.filter(
-                    events::admin_term
-                        .eq_any(ids)
-                        .or(events::user_email_term.eq_any(ids))
-                        .or(events::user_name_term.eq_any(ids))
-                        .or(events::domain_term.eq_any(ids)),
-                );
-            }
-            Filter::Subquery(keyword) => {
-                query = query.filter(
-                    diesel::dsl::sql::<Bool>(&format!("(events.admin_term IN {term_match}"))
-                        .bind::<Text, _>(keyword)
-                        .sql(&format!(") > 0) OR events.user_email_term IN {term_match}"))
-                        .bind::<Text, _>(keyword)
-                        .sql(&format!(") > 0) OR events.user_name_term IN {term_match}"))
-                        .bind::<Text, _>(keyword)
-                        .sql(&format!(") > 0) OR events.domain_term IN {term_match}"))
-                        .bind::<Text, _>(keyword)
-                        .sql(") > 0))"),
-                );
-            }
-        }
         query = query.order((events::ts.desc(), events::id.desc()));
         query.limit(selection.limit).offset(selection.skip).load(c)
     })?)

@@ -19,6 +19,7 @@ pub mod events;
 pub mod integrity;
 mod schema;
 pub mod security;
+mod term_cache;
 
 /// Runs `$body` with `$c` bound to the concrete connection, compiling the body
 /// once per backend.
@@ -99,6 +100,7 @@ enum Pools {
 #[derive(Clone)]
 pub struct Db {
     pools: std::sync::Arc<Pools>,
+    terms: std::sync::Arc<term_cache::TermCache>,
 }
 
 #[derive(Debug)]
@@ -179,7 +181,7 @@ impl Db {
                 Pools::Pg(pool)
             }
         };
-        Ok(Db { pools: std::sync::Arc::new(pools) })
+        Ok(Db { pools: std::sync::Arc::new(pools), terms: std::sync::Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {
