@@ -349,10 +349,11 @@ fn count_in_column(
 
 /// How one page is read.
 enum Route {
-    /// Walk the time index (no keyword).
-    TimeOrder,
-    /// Walk the time index, keeping the rows that point at one of these terms
-    /// (a broad keyword, or one with many events).
+    /// Walk the time index, in SQL, with the keyword's few terms if any (a
+    /// keyword with many events finds a page quickly this way).
+    TimeOrder(Option<Vec<i64>>),
+    /// Walk the time index, keeping in memory the rows that point at one of
+    /// these terms: a broad keyword, too many terms for an SQL list.
     Scan(Vec<i64>),
     /// Read the few matching events per column, sort, merge.
     PerColumn(Vec<i64>, Vec<TermColumn>),
@@ -366,7 +367,7 @@ pub(crate) fn page_in(
 ) -> StorageResult<Vec<Event>> {
     let dictionary = cache.current(conn, org_id)?;
     let route = match selection.keyword.as_deref() {
-        None => Route::TimeOrder,
+        None => Route::TimeOrder(None),
         Some(keyword) => {
             let ids = matching_terms(conn, dictionary.as_deref(), org_id, keyword)?;
             if ids.is_empty() {
@@ -390,7 +391,7 @@ pub(crate) fn page_in(
                 if total <= FEW_MATCHES && selection.skip == 0 {
                     Route::PerColumn(ids, columns)
                 } else {
-                    Route::Scan(ids)
+                    Route::TimeOrder(Some(ids))
                 }
             }
         }
@@ -407,7 +408,7 @@ pub(crate) fn page_in(
             let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
             rows_by_id(conn, org_id, &ids)?
         }
-        Route::TimeOrder => select_rows(conn, org_id, selection)?,
+        Route::TimeOrder(ids) => select_rows(conn, org_id, selection, ids.as_deref())?,
         Route::Scan(ids) => scan_matching(conn, org_id, selection, &membership(&ids))?,
     };
     let term_ids = || rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]);
@@ -471,7 +472,7 @@ fn scan_matching(
     let mut found = Vec::with_capacity(limit);
     let mut step = EventSelection { keyword: None, skip: 0, limit: FIRST_SCAN_STEP, ..selection.clone() };
     while found.len() < limit {
-        let rows = select_rows(conn, org_id, &step)?;
+        let rows = select_rows(conn, org_id, &step, None)?;
         let exhausted = (rows.len() as i64) < step.limit;
         step.after = rows.last().map(|row| Position { ts_micros: row.ts, id: row.id }).or(step.after);
         for row in rows {
@@ -561,13 +562,28 @@ fn rows_by_id(conn: &mut AnyConn<'_>, org_id: i64, ids: &[i64]) -> StorageResult
     Ok(rows)
 }
 
-/// One page query: the selection's filters, cursor and order (its keyword is
-/// handled by the caller).
-fn select_rows(conn: &mut AnyConn<'_>, org_id: i64, selection: &EventSelection) -> StorageResult<Vec<EventRow>> {
+/// One page query: the selection's filters, cursor and order; with
+/// `any_of`, only events where some column points at one of those terms (the
+/// keyword itself is the caller's to resolve).
+fn select_rows(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    any_of: Option<&[i64]>,
+) -> StorageResult<Vec<EventRow>> {
     let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
     Ok(on_any!(conn, |c| {
         let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
         query = selection_filters!(query, selection, codes);
+        if let Some(ids) = any_of {
+            query = query.filter(
+                events::admin_term
+                    .eq_any(ids)
+                    .or(events::user_email_term.eq_any(ids))
+                    .or(events::user_name_term.eq_any(ids))
+                    .or(events::domain_term.eq_any(ids)),
+            );
+        }
         query = query.order((events::ts.desc(), events::id.desc()));
         query.limit(selection.limit).offset(selection.skip).load(c)
     })?)
