@@ -357,7 +357,14 @@ enum Route {
     Scan(Vec<i64>),
     /// Read the few matching events per column, sort, merge.
     PerColumn(Vec<i64>, Vec<TermColumn>),
+    /// A few terms: walk each (column, term) index, already in time order,
+    /// for one page's worth, and merge; no counting needed.
+    PerTerm(Vec<i64>, Vec<TermColumn>),
 }
+
+/// Up to this many terms, a keyword is read by one index walk per term and
+/// column (each stops after a page of matches), whatever its events' count.
+const MAX_WALKED_TERMS: usize = 8;
 
 pub(crate) fn page_in(
     conn: &mut AnyConn<'_>,
@@ -375,6 +382,8 @@ pub(crate) fn page_in(
             }
             if ids.len() > MAX_LISTED_TERMS {
                 Route::Scan(ids)
+            } else if ids.len() <= MAX_WALKED_TERMS && selection.skip == 0 {
+                Route::PerTerm(ids, TERM_COLUMNS.to_vec())
             } else {
                 let mut columns = Vec::new();
                 let mut total = 0;
@@ -398,15 +407,15 @@ pub(crate) fn page_in(
     };
     let rows = match route {
         Route::PerColumn(ids, columns) => {
-            let mut keys: Vec<(i64, i64)> = Vec::new();
-            for column in columns {
-                keys.extend(column_keys(conn, org_id, selection, column, &ids)?);
-            }
-            keys.sort_unstable_by_key(|key| std::cmp::Reverse(*key));
-            keys.dedup();
-            keys.truncate(selection.limit.max(0) as usize);
-            let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
-            rows_by_id(conn, org_id, &ids)?
+            let walks: Vec<(TermColumn, &[i64])> = columns.iter().map(|column| (*column, ids.as_slice())).collect();
+            merged_page(conn, org_id, selection, &walks)?
+        }
+        Route::PerTerm(ids, columns) => {
+            let walks: Vec<(TermColumn, &[i64])> = columns
+                .iter()
+                .flat_map(|column| ids.iter().map(move |id| (*column, std::slice::from_ref(id))))
+                .collect();
+            merged_page(conn, org_id, selection, &walks)?
         }
         Route::TimeOrder(ids) => select_rows(conn, org_id, selection, ids.as_deref())?,
         Route::Scan(ids) => scan_matching(conn, org_id, selection, &membership(&ids))?,
@@ -450,6 +459,26 @@ pub(crate) fn page_in(
             })
         })
         .collect()
+}
+
+/// The newest page of the union of several index reads, each of one column
+/// and some of its terms: (ts, id) from each, merged and cut to the page,
+/// then only the page's rows are fetched.
+fn merged_page(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    walks: &[(TermColumn, &[i64])],
+) -> StorageResult<Vec<EventRow>> {
+    let mut keys: Vec<(i64, i64)> = Vec::new();
+    for (column, ids) in walks {
+        keys.extend(column_keys(conn, org_id, selection, *column, ids)?);
+    }
+    keys.sort_unstable_by_key(|key| std::cmp::Reverse(*key));
+    keys.dedup();
+    keys.truncate(selection.limit.max(0) as usize);
+    let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
+    rows_by_id(conn, org_id, &ids)
 }
 
 /// Rows read per step of a scan, growing: a broad keyword fills a page from
