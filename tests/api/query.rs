@@ -125,9 +125,9 @@ on_both_backends! {
     }
 
     async fn a_keyword_matching_over_a_thousand_names_pages_completely(app) {
-        // 1,200 distinct matching names: more than the per-column plan takes.
-        // More matching terms than the per-column plan takes: the log is
-        // walked in time order and filtered, across pages and filters.
+        // 1,200 distinct matching names, more than the per-column plans take:
+        // the log is walked in time order and filtered in memory, across
+        // pages and filters.
         let org = app.org("Acme", Plan::Professional).await;
         let key = app.api_key(&org, &["logs:write"]).await;
         let mut expected = Vec::new();

@@ -15,6 +15,7 @@ use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub mod accounts;
+mod bulk;
 pub mod events;
 pub mod integrity;
 mod schema;
