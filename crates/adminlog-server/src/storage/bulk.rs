@@ -67,3 +67,33 @@ impl Db {
         Ok(loaded)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::DatabaseUrl;
+
+    fn index_definitions(db: &Db) -> Vec<String> {
+        let mut found: Vec<String> =
+            db.read(secondary_indexes).unwrap().into_iter().map(|index| index.definition).collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn the_indexes_are_dropped_during_the_load_and_rebuilt_identically() {
+        let path = std::env::temp_dir().join(format!("adminlog-bulk-{}.db", std::process::id()));
+        let db = Db::connect(&DatabaseUrl::Sqlite(path.display().to_string()), 2, std::time::Duration::from_secs(5))
+            .unwrap();
+        db.migrate().unwrap();
+        let before = index_definitions(&db);
+        assert!(before.len() >= 5, "the migrations' secondary indexes: {before:?}");
+        let during = db.load_deferring_indexes(|| index_definitions(&db)).unwrap();
+        assert!(during.is_empty(), "still there during the load: {during:?}");
+        assert_eq!(index_definitions(&db), before);
+        drop(db);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}
