@@ -207,6 +207,7 @@ fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, Str
         size as f64 / total_events as f64
     );
 
+    std::fs::create_dir_all(&options.out).map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
         database: scratch.url.clone(),

@@ -1,6 +1,7 @@
-//! An in-memory copy of each organization's term dictionary, for reading
-//! the log: matching a keyword against every term, and turning a page's term
-//! ids into text, without a database round trip.
+//! An in-memory copy of each organization's term dictionary: matching a
+//! keyword against every term, turning a page's term ids into text, and
+//! finding the ids of an ingested batch's existing terms, without a database
+//! round trip.
 //!
 //! Terms are append-only and their ids are assigned per organization, in
 //! order, under the organization's write lock, so a copy is brought up to
@@ -32,6 +33,8 @@ pub struct TermCache {
 pub struct Dictionary {
     /// `entries[id - 1]`: (text, case-folded text).
     entries: Vec<Option<(Box<str>, Box<str>)>>,
+    /// Text → id, for ingestion to find existing terms.
+    ids: HashMap<Box<str>, i64>,
     highest_id: i64,
     /// Set once the organization outgrew the cache: SQL serves it.
     too_large: bool,
@@ -41,6 +44,10 @@ impl Dictionary {
     pub fn text(&self, id: i64) -> Option<&str> {
         let index = usize::try_from(id).ok()?.checked_sub(1)?;
         self.entries.get(index)?.as_ref().map(|(text, _)| &**text)
+    }
+
+    pub fn id_of(&self, text: &str) -> Option<i64> {
+        self.ids.get(text).copied()
     }
 
     /// The ids of the terms whose folded text contains `folded_keyword`
@@ -59,6 +66,7 @@ impl Dictionary {
         if self.entries.len() <= index {
             self.entries.resize(index + 1, None);
         }
+        self.ids.insert(text.as_str().into(), id);
         self.entries[index] = Some((text.into(), folded.into()));
         self.highest_id = self.highest_id.max(id);
     }
@@ -118,6 +126,7 @@ mod tests {
         assert_eq!(dictionary.text(1), Some("John.Doe"));
         assert_eq!(dictionary.text(2), None);
         assert_eq!(dictionary.text(0), None);
+        assert_eq!((dictionary.id_of("Office VPN"), dictionary.id_of("office vpn")), (Some(3), None));
         assert_eq!(dictionary.matching("o"), vec![1, 3]);
         assert_eq!(dictionary.matching("doe"), vec![1]);
         assert!(dictionary.matching("zz").is_empty());
