@@ -214,16 +214,4 @@ async fn wait_for_checkpoint(app: &TestApp, org: &Org, last_event_id: i64) -> Ch
     panic!("no checkpoint covered event {last_event_id} within 30 s");
 }
 
-mod heads_that_grow_get_a_checkpoint_on_a_timer {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        heads_that_grow_get_a_checkpoint_on_a_timer(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        heads_that_grow_get_a_checkpoint_on_a_timer(Backend::Postgres).await;
-    }
-}
+adminlog_tests::for_both_backends!(heads_that_grow_get_a_checkpoint_on_a_timer);

@@ -68,16 +68,4 @@ async fn a_burst_is_refused_quickly_and_the_server_recovers(backend: Backend) {
     assert_eq!(app.ingest(&key, more).await.len(), 1);
 }
 
-mod a_burst_is_refused_quickly_and_the_server_recovers {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        a_burst_is_refused_quickly_and_the_server_recovers(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        a_burst_is_refused_quickly_and_the_server_recovers(Backend::Postgres).await;
-    }
-}
+adminlog_tests::for_both_backends!(a_burst_is_refused_quickly_and_the_server_recovers);

@@ -53,6 +53,27 @@ macro_rules! on_both_backends {
     };
 }
 
+/// For tests that set up their own server or processes: emits
+/// `name::sqlite` and `name::postgres`, each calling `name(Backend)`.
+#[macro_export]
+macro_rules! for_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+
 /// The server of one test.
 pub struct TestApp {
     pub base: String,

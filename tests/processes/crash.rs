@@ -17,10 +17,7 @@ async fn acknowledged_events_survive_sigkill(backend: Backend) {
     let fixture = credentials(&http, &server.base, org_id).await;
 
     let targets: Targets = Arc::new(RwLock::new(vec![server.base.clone()]));
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|n| tokio::spawn(ingest_until_stopped(n, fixture.key.clone(), targets.clone(), stop.clone())))
-        .collect();
+    let clients = start_clients(CLIENTS, &fixture.key, &targets);
     for _ in 0..KILLS {
         tokio::time::sleep(Duration::from_millis(700)).await;
         server.kill();
@@ -28,8 +25,7 @@ async fn acknowledged_events_survive_sigkill(backend: Backend) {
         *targets.write().expect("targets") = vec![server.base.clone()];
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.store(true, Ordering::Relaxed);
-    let tally = collect(clients).await;
+    let tally = clients.finish().await;
 
     assert!(tally.retried > 0, "the kills must have cut or refused some requests");
     let found = assert_exactly_once(&database.url, org_id, &tally);
@@ -41,16 +37,4 @@ async fn acknowledged_events_survive_sigkill(backend: Backend) {
     );
 }
 
-mod acknowledged_events_survive_sigkill {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        acknowledged_events_survive_sigkill(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        acknowledged_events_survive_sigkill(Backend::Postgres).await;
-    }
-}
+adminlog_tests::for_both_backends!(acknowledged_events_survive_sigkill);

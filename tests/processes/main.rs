@@ -127,15 +127,34 @@ pub async fn ingest_until_stopped(client_no: usize, key: String, targets: Target
     tally
 }
 
-/// Merges the clients' tallies: every acknowledged id and the retries.
-pub async fn collect(clients: Vec<tokio::task::JoinHandle<Tally>>) -> Tally {
-    let mut all = Tally::default();
-    for client in clients {
-        let tally = client.await.expect("client task");
-        all.retried += tally.retried;
-        all.acknowledged.extend(tally.acknowledged);
+/// Clients ingesting until stopped.
+pub struct Clients {
+    stop: Arc<AtomicBool>,
+    running: Vec<tokio::task::JoinHandle<Tally>>,
+}
+
+/// Starts `count` clients of [`ingest_until_stopped`] with `key`.
+pub fn start_clients(count: usize, key: &str, targets: &Targets) -> Clients {
+    let stop = Arc::new(AtomicBool::new(false));
+    let running = (0..count)
+        .map(|n| tokio::spawn(ingest_until_stopped(n, key.to_owned(), targets.clone(), stop.clone())))
+        .collect();
+    Clients { stop, running }
+}
+
+impl Clients {
+    /// Stops the clients once their current batch is acknowledged and merges
+    /// their tallies: every acknowledged id and the retries.
+    pub async fn finish(self) -> Tally {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut all = Tally::default();
+        for client in self.running {
+            let tally = client.await.expect("client task");
+            all.retried += tally.retried;
+            all.acknowledged.extend(tally.acknowledged);
+        }
+        all
     }
-    all
 }
 
 /// Every acknowledged event is stored exactly once, under the id its

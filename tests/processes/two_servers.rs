@@ -18,13 +18,9 @@ async fn two_processes_share_one_database(backend: Backend) {
     let fixture = credentials(&http, &first.base, org_id).await;
 
     let targets: Targets = Arc::new(RwLock::new(vec![first.base.clone(), second.base.clone()]));
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|n| tokio::spawn(ingest_until_stopped(n, fixture.key.clone(), targets.clone(), stop.clone())))
-        .collect();
+    let clients = start_clients(CLIENTS, &fixture.key, &targets);
     tokio::time::sleep(Duration::from_secs(3)).await;
-    stop.store(true, Ordering::Relaxed);
-    let tally = collect(clients).await;
+    let tally = clients.finish().await;
 
     let found = assert_exactly_once(&database.url, org_id, &tally);
     assert_chain_verifies(&http, &first.base, &fixture, &database.url).await;
@@ -58,16 +54,4 @@ async fn two_processes_share_one_database(backend: Backend) {
     );
 }
 
-mod two_processes_share_one_database {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        two_processes_share_one_database(Backend::Postgres).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        two_processes_share_one_database(Backend::Sqlite).await;
-    }
-}
+adminlog_tests::for_both_backends!(two_processes_share_one_database);

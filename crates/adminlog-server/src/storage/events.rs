@@ -63,15 +63,15 @@ pub fn position_of(event: &Event) -> Position {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = events)]
-struct EventRow {
-    id: i64,
-    ts: i64,
-    action: i16,
-    source: i16,
-    admin_term: Option<i64>,
-    user_email_term: Option<i64>,
-    user_name_term: Option<i64>,
-    domain_term: Option<i64>,
+pub(super) struct EventRow {
+    pub(super) id: i64,
+    pub(super) ts: i64,
+    pub(super) action: i16,
+    pub(super) source: i16,
+    pub(super) admin_term: Option<i64>,
+    pub(super) user_email_term: Option<i64>,
+    pub(super) user_name_term: Option<i64>,
+    pub(super) domain_term: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -247,27 +247,23 @@ fn resolve_terms<'d>(
             }
         }
     }
-    let mut wanted: Vec<&str> = wanted.into_iter().collect();
+    let wanted: Vec<&str> = wanted.into_iter().collect();
     let mut ids: HashMap<&str, i64> = HashMap::with_capacity(wanted.len());
     // Refreshed under the organization's lock, the copy holds every stored
-    // term: what it does not know is new.
+    // term: what it does not know is new. Without it, SQL finds them.
     let dictionary = match cache {
         Some(cache) => cache.current(conn, org_id)?,
         None => None,
     };
-    let lookup = match &dictionary {
+    let in_sql: &[&str] = match &dictionary {
         Some(dictionary) => {
             let dictionary = dictionary.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            for text in &wanted {
-                if let Some(id) = dictionary.id_of(text) {
-                    ids.insert(text, id);
-                }
-            }
-            Vec::new()
+            ids.extend(wanted.iter().filter_map(|text| Some((*text, dictionary.id_of(text)?))));
+            &[]
         }
-        None => std::mem::take(&mut wanted),
+        None => &wanted,
     };
-    for chunk in lookup.chunks(LOOKUP_CHUNK) {
+    for chunk in in_sql.chunks(LOOKUP_CHUNK) {
         let found: Vec<(String, i64)> = on_any!(conn, |c| terms::table
             .filter(terms::org_id.eq(org_id))
             .filter(terms::value.eq_any(chunk))
@@ -281,7 +277,7 @@ fn resolve_terms<'d>(
         }
     }
     let mut new_rows = Vec::new();
-    for text in wanted.into_iter().chain(lookup) {
+    for text in wanted {
         if !ids.contains_key(text) {
             *last_term_id += 1;
             ids.insert(text, *last_term_id);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use adminlog_types::{Action, Checkpoint, EvidenceEvent, Source};
 use diesel::prelude::*;
 
-use super::events::{term_texts, SOURCE_API};
+use super::events::{term_texts, EventRow, SOURCE_API};
 use super::schema::{checkpoints, events, organizations};
 use super::{on_any, AnyConn, Db, StorageError, StorageResult};
 use crate::domain::chain::{hex, Break, ChainCheck, ChainedEvent, GENESIS};
@@ -16,19 +16,12 @@ use ed25519_dalek::VerifyingKey;
 /// Events read per round trip while walking a chain.
 pub const CHAIN_CHUNK: i64 = 5_000;
 
-/// An event as stored, with its texts resolved: everything the hash covers,
-/// and the hash.
+/// An event as stored: the page columns plus what only the chain needs.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = events)]
 struct ChainRow {
-    id: i64,
-    ts: i64,
-    action: i16,
-    source: i16,
-    admin_term: Option<i64>,
-    user_email_term: Option<i64>,
-    user_name_term: Option<i64>,
-    domain_term: Option<i64>,
+    #[diesel(embed)]
+    event: EventRow,
     client_event_id: Option<String>,
     hash: Vec<u8>,
 }
@@ -96,20 +89,20 @@ fn links_in(conn: &mut AnyConn<'_>, org_id: i64, after: i64, until: i64, limit: 
     let texts = term_texts(
         conn,
         org_id,
-        rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]),
+        rows.iter().map(|r| [r.event.admin_term, r.event.user_email_term, r.event.user_name_term, r.event.domain_term]),
     )?;
     let text = |id: Option<i64>| id.and_then(|id| texts.get(&id).cloned()).unwrap_or_default();
     Ok(rows
         .into_iter()
         .map(|row| StoredLink {
-            id: row.id,
-            ts_micros: row.ts,
-            action_code: row.action,
-            source: if row.source == SOURCE_API { Source::Api } else { Source::AdminPanel },
-            admin_email: text(row.admin_term),
-            user_email: text(row.user_email_term),
-            user_name: text(row.user_name_term),
-            domain_name: text(row.domain_term),
+            id: row.event.id,
+            ts_micros: row.event.ts,
+            action_code: row.event.action,
+            source: if row.event.source == SOURCE_API { Source::Api } else { Source::AdminPanel },
+            admin_email: text(row.event.admin_term),
+            user_email: text(row.event.user_email_term),
+            user_name: text(row.event.user_name_term),
+            domain_name: text(row.event.domain_term),
             client_event_id: row.client_event_id.unwrap_or_default(),
             hash: row.hash,
         })
