@@ -104,16 +104,19 @@ impl Scratch {
             Backend::Postgres => {
                 let name = "adminlog_bench".to_owned();
                 let mut conn = PgConnection::establish(&options.postgres_url).map_err(|e| e.to_string())?;
+                let base =
+                    &options.postgres_url[..options.postgres_url.rfind('/').unwrap_or(options.postgres_url.len())];
+                let url = DatabaseUrl::Postgres(format!("{base}/{name}"));
+                if options.reuse {
+                    // Kept between runs: created once, never dropped.
+                    let _ = diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn);
+                    return Ok(Scratch { url, drop_postgres: None });
+                }
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(&mut conn)
                     .map_err(|e| e.to_string())?;
                 diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).map_err(|e| e.to_string())?;
-                let base =
-                    &options.postgres_url[..options.postgres_url.rfind('/').unwrap_or(options.postgres_url.len())];
-                Ok(Scratch {
-                    url: DatabaseUrl::Postgres(format!("{base}/{name}")),
-                    drop_postgres: Some((options.postgres_url.clone(), name)),
-                })
+                Ok(Scratch { url, drop_postgres: Some((options.postgres_url.clone(), name)) })
             }
         }
     }

@@ -1,18 +1,20 @@
 //! The log itself: appending events and reading pages of them.
 //!
-//! Text columns are dictionary-encoded through `terms`: an event stores term
-//! ids, and a keyword search first finds the (few thousand) matching terms,
-//! then the events that point at them.
+//! Text columns are dictionary-encoded through `terms` (see `terms.rs`): an
+//! event stores term ids, and a keyword search first finds the (few thousand)
+//! matching terms, then the events that point at them.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::RwLock;
+use std::collections::HashMap;
 
 use adminlog_types::{Action, Event, LogFilter, Source};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{BigInt, Bool};
 
-use super::schema::{events, organizations, terms};
-use super::term_cache::{Dictionary, TermCache};
+use super::schema::{events, organizations};
+use super::term_cache::TermCache;
+pub use super::terms::fold;
+pub(super) use super::terms::term_texts;
+use super::terms::{matching_terms, resolve_terms, Matches, TermColumn, LOOKUP_CHUNK};
 use super::{from_micros, on_any, to_micros, AnyConn, Db, StorageError, StorageResult};
 use crate::domain::chain::{link, ChainedEvent, GENESIS};
 use crate::domain::cursor::Position;
@@ -21,8 +23,6 @@ use crate::domain::ingest::EventDraft;
 /// Rows per INSERT: a whole batch of 1,000 in one statement, 12,000 binds,
 /// under SQLite's (32,766) and PostgreSQL's (65,535) limits.
 const INSERT_CHUNK: usize = 1000;
-/// Values per `IN (...)` list (PostgreSQL binds the list as one array).
-const LOOKUP_CHUNK: usize = 2000;
 
 /// Which events to read, newest first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,11 +49,6 @@ impl EventSelection {
             skip: 0,
         }
     }
-}
-
-/// The case-insensitive form of a term or keyword.
-pub fn fold(text: &str) -> String {
-    text.to_lowercase()
 }
 
 /// Where an event sits in the newest-first order.
@@ -89,15 +84,6 @@ struct NewEventRow<'a> {
     client_event_id: Option<&'a str>,
     received_at: i64,
     hash: Vec<u8>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = terms)]
-struct NewTermRow<'a> {
-    org_id: i64,
-    id: i64,
-    value: &'a str,
-    folded: String,
 }
 
 pub(super) const SOURCE_ADMIN_PANEL: i16 = 0;
@@ -172,7 +158,7 @@ fn append_with(
         .filter(|d| d.client_event_id.as_ref().is_none_or(|client| !known_ids.contains_key(client)))
         .collect();
     let term_ids = resolve_terms(conn, cache, org_id, &fresh, &mut last_term_id)?;
-    let term = |text: &str| (!text.is_empty()).then(|| term_ids[text]);
+    let term = |column: TermColumn, text: &str| (!text.is_empty()).then(|| term_ids[&(column, text)]);
 
     let received_at = to_micros(time::OffsetDateTime::now_utc());
     let mut ids = Vec::with_capacity(drafts.len());
@@ -209,10 +195,10 @@ fn append_with(
             ts,
             action: draft.action.code(),
             source: source_code(draft.source),
-            admin_term: term(&draft.admin_email),
-            user_email_term: term(&draft.user_email),
-            user_name_term: term(&draft.user_name),
-            domain_term: term(&draft.domain_name),
+            admin_term: term(TermColumn::Admin, &draft.admin_email),
+            user_email_term: term(TermColumn::UserEmail, &draft.user_email),
+            user_name_term: term(TermColumn::UserName, &draft.user_name),
+            domain_term: term(TermColumn::Domain, &draft.domain_name),
             client_event_id: draft.client_event_id.as_deref(),
             received_at,
             hash: head.to_vec(),
@@ -231,125 +217,15 @@ fn append_with(
     Ok(ids)
 }
 
-/// The term id of every non-empty string of `drafts`, adding the new ones.
-fn resolve_terms<'d>(
-    conn: &mut AnyConn<'_>,
-    cache: Option<&TermCache>,
-    org_id: i64,
-    drafts: &[&'d EventDraft],
-    last_term_id: &mut i64,
-) -> StorageResult<HashMap<&'d str, i64>> {
-    let mut wanted: HashSet<&str> = HashSet::new();
-    for d in drafts {
-        for text in [&d.admin_email, &d.user_email, &d.user_name, &d.domain_name] {
-            if !text.is_empty() {
-                wanted.insert(text.as_str());
-            }
-        }
-    }
-    let wanted: Vec<&str> = wanted.into_iter().collect();
-    let mut ids: HashMap<&str, i64> = HashMap::with_capacity(wanted.len());
-    // Refreshed under the organization's lock, the copy holds every stored
-    // term: what it does not know is new. Without it, SQL finds them.
-    let dictionary = match cache {
-        Some(cache) => cache.current(conn, org_id)?,
-        None => None,
-    };
-    let in_sql: &[&str] = match &dictionary {
-        Some(dictionary) => {
-            let dictionary = dictionary.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            ids.extend(wanted.iter().filter_map(|text| Some((*text, dictionary.id_of(text)?))));
-            &[]
-        }
-        None => &wanted,
-    };
-    for chunk in in_sql.chunks(LOOKUP_CHUNK) {
-        let found: Vec<(String, i64)> = on_any!(conn, |c| terms::table
-            .filter(terms::org_id.eq(org_id))
-            .filter(terms::value.eq_any(chunk))
-            .select((terms::value, terms::id))
-            .load(c))?;
-        let by_text: HashMap<&str, &'d str> = chunk.iter().map(|w| (*w, *w)).collect();
-        for (value, id) in found {
-            if let Some(key) = by_text.get(value.as_str()) {
-                ids.insert(key, id);
-            }
-        }
-    }
-    let mut new_rows = Vec::new();
-    for text in wanted {
-        if !ids.contains_key(text) {
-            *last_term_id += 1;
-            ids.insert(text, *last_term_id);
-            new_rows.push(NewTermRow { org_id, id: *last_term_id, value: text, folded: fold(text) });
-        }
-    }
-    for chunk in new_rows.chunks(INSERT_CHUNK) {
-        on_any!(conn, |c| diesel::insert_into(terms::table).values(chunk).execute(c))?;
-    }
-    Ok(ids)
-}
-
 /// Above this many matching terms a keyword is broad: its events are found by
 /// walking the time index and filtering in memory, which finds a page of a
 /// broad keyword quickly.
 const MAX_LISTED_TERMS: usize = 1000;
 
-/// The ids of the organization's terms that contain the folded keyword: from
-/// the in-memory dictionary, or a scan of the (small) terms table, never of
-/// the events.
-fn matching_terms(
-    conn: &mut AnyConn<'_>,
-    dictionary: Option<&RwLock<Dictionary>>,
-    org_id: i64,
-    keyword: &str,
-) -> StorageResult<Vec<i64>> {
-    if let Some(dictionary) = dictionary {
-        return Ok(dictionary.read().unwrap_or_else(|poisoned| poisoned.into_inner()).matching(keyword));
-    }
-    let contains = contains_function(conn);
-    Ok(on_any!(conn, |c| terms::table
-        .filter(terms::org_id.eq(org_id))
-        .filter(diesel::dsl::sql::<Bool>(&format!("{contains}(terms.folded, ")).bind::<Text, _>(keyword).sql(") > 0"))
-        .select(terms::id)
-        .load(c))?)
-}
-
-/// `set[id]` is true for the given ids: membership in O(1) while filtering.
-fn membership(ids: &[i64]) -> Vec<bool> {
-    let size = ids.iter().copied().max().unwrap_or(0).max(0) as usize + 1;
-    let mut set = vec![false; size];
-    for id in ids {
-        if let Ok(index) = usize::try_from(*id) {
-            set[index] = true;
-        }
-    }
-    set
-}
-
-fn contains_function(conn: &AnyConn<'_>) -> &'static str {
-    match conn {
-        AnyConn::Sqlite(_) => "instr",
-        AnyConn::Pg(_) => "strpos",
-    }
-}
-
 /// Up to this many events pointing at the matched terms (about the square
 /// root of page size × events at ten million), reading them through the
 /// per-column indexes and sorting beats walking the time index.
 const FEW_MATCHES: i64 = 20_000;
-
-/// The four term columns a keyword can match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum TermColumn {
-    Admin,
-    UserEmail,
-    UserName,
-    Domain,
-}
-
-const TERM_COLUMNS: [TermColumn; 4] =
-    [TermColumn::Admin, TermColumn::UserEmail, TermColumn::UserName, TermColumn::Domain];
 
 /// Events of one column pointing at `ids`, counted up to `cap + 1` from the
 /// column's covering index.
@@ -375,28 +251,30 @@ fn count_in_column(
 
 /// How one page is read.
 enum Route {
-    /// Walk the time index, in SQL, with the keyword's few terms if any (a
+    /// Walk the time index, in SQL, with the keyword's terms if any (a
     /// keyword with many events finds a page quickly this way).
-    TimeOrder(Option<Vec<i64>>),
+    TimeOrder(Option<Matches>),
     /// Walk the time index, keeping in memory the rows that point at one of
     /// these terms: a broad keyword, too many terms for an SQL list.
-    Scan(Vec<i64>),
-    /// Read the few matching events per column, sort, merge.
-    PerColumn(Vec<i64>, Vec<TermColumn>),
+    Scan(Matches),
+    /// Read the few matching events of these columns, sort, merge.
+    PerColumn(Matches, Vec<TermColumn>),
     /// A few terms: walk each (column, term) index, already in time order,
     /// for one page's worth, and merge; no counting needed.
-    PerTerm(Vec<i64>, Vec<TermColumn>),
+    PerTerm(Matches),
 }
 
-/// Up to this many terms, a keyword is read by one index walk per term and
-/// column (each stops after a page of matches), whatever its events' count.
-/// Measured (`cargo xtask bench`, shape 9: 19 terms with many events): SQLite
-/// serves the time-order walk with the term list in 4 ms and 76 walks in 7;
-/// PostgreSQL takes 65 ms for the former, so it walks more terms.
-fn max_walked_terms(conn: &AnyConn<'_>) -> usize {
+/// Up to this many (column, term) pairs, a keyword is read by one index walk
+/// per pair (each stops after a page of matches), whatever its events'
+/// count. Measured on shape 9 of `cargo xtask bench` (19 domain terms with
+/// many events, at one million): SQLite serves the time-order walk with the
+/// term list in 4 ms and 19 walks in 8; PostgreSQL runs all of a column's
+/// walks in one statement (3.4 ms) and the time-order walk slowly (65 ms
+/// at ten million).
+fn max_walks(conn: &AnyConn<'_>) -> usize {
     match conn {
         AnyConn::Sqlite(_) => 8,
-        AnyConn::Pg(_) => 24,
+        AnyConn::Pg(_) => 96,
     }
 }
 
@@ -410,19 +288,19 @@ pub(crate) fn page_in(
     let route = match selection.keyword.as_deref() {
         None => Route::TimeOrder(None),
         Some(keyword) => {
-            let ids = matching_terms(conn, dictionary.as_deref(), org_id, keyword)?;
-            if ids.is_empty() {
+            let matches = matching_terms(conn, dictionary.as_deref(), org_id, keyword)?;
+            if matches.is_empty() {
                 return Ok(Vec::new());
             }
-            if ids.len() > MAX_LISTED_TERMS {
-                Route::Scan(ids)
-            } else if ids.len() <= max_walked_terms(conn) && selection.skip == 0 {
-                Route::PerTerm(ids, TERM_COLUMNS.to_vec())
+            if matches.term_count() > MAX_LISTED_TERMS {
+                Route::Scan(matches)
+            } else if matches.pair_count() <= max_walks(conn) && selection.skip == 0 {
+                Route::PerTerm(matches)
             } else {
                 let mut columns = Vec::new();
                 let mut total = 0;
-                for column in TERM_COLUMNS {
-                    let count = count_in_column(conn, org_id, column, &ids, FEW_MATCHES)?;
+                for column in matches.columns() {
+                    let count = count_in_column(conn, org_id, column, matches.in_column(column), FEW_MATCHES)?;
                     if count > 0 {
                         columns.push(column);
                         total += count;
@@ -432,27 +310,26 @@ pub(crate) fn page_in(
                     return Ok(Vec::new());
                 }
                 if total <= FEW_MATCHES && selection.skip == 0 {
-                    Route::PerColumn(ids, columns)
+                    Route::PerColumn(matches, columns)
                 } else {
-                    Route::TimeOrder(Some(ids))
+                    Route::TimeOrder(Some(matches))
                 }
             }
         }
     };
     let rows = match route {
-        Route::PerColumn(ids, columns) => {
-            let walks: Vec<(TermColumn, &[i64])> = columns.iter().map(|column| (*column, ids.as_slice())).collect();
+        Route::PerColumn(matches, columns) => {
+            let walks: Vec<Walk> =
+                columns.iter().map(|column| Walk::AllTerms(*column, matches.in_column(*column))).collect();
             merged_page(conn, org_id, selection, &walks)?
         }
-        Route::PerTerm(ids, columns) => {
-            let walks: Vec<(TermColumn, &[i64])> = columns
-                .iter()
-                .flat_map(|column| ids.iter().map(move |id| (*column, std::slice::from_ref(id))))
-                .collect();
+        Route::PerTerm(matches) => {
+            let groups = matches.pairs_by_column();
+            let walks: Vec<Walk> = groups.iter().map(|(column, ids)| Walk::EachTerm(*column, ids)).collect();
             merged_page(conn, org_id, selection, &walks)?
         }
-        Route::TimeOrder(ids) => select_rows(conn, org_id, selection, ids.as_deref())?,
-        Route::Scan(ids) => scan_matching(conn, org_id, selection, &membership(&ids))?,
+        Route::TimeOrder(matches) => select_rows(conn, org_id, selection, matches.as_ref())?,
+        Route::Scan(matches) => scan_matching(conn, org_id, selection, &matches.membership())?,
     };
     let term_ids = || rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]);
     let texts = match &dictionary {
@@ -495,23 +372,66 @@ pub(crate) fn page_in(
         .collect()
 }
 
-/// The newest page of the union of several index reads, each of one column
-/// and some of its terms: (ts, id) from each, merged and cut to the page,
-/// then only the page's rows are fetched.
+/// One part of a keyword's matches, read from one column's index.
+enum Walk<'a> {
+    /// The newest events of the column pointing at any of these terms,
+    /// collected and sorted together.
+    AllTerms(TermColumn, &'a [i64]),
+    /// Each term's newest events, read in time order from the index.
+    EachTerm(TermColumn, &'a [i64]),
+}
+
+/// The newest page of keys seen so far.
+struct NewestKeys {
+    keys: Vec<(i64, i64)>,
+    limit: usize,
+}
+
+impl NewestKeys {
+    fn add(&mut self, keys: Vec<(i64, i64)>) {
+        self.keys.extend(keys);
+        self.keys.sort_unstable_by_key(|key| std::cmp::Reverse(*key));
+        self.keys.dedup();
+        self.keys.truncate(self.limit);
+    }
+
+    /// Once a page is full, only newer keys can still enter it.
+    fn newer_than(&self) -> Option<Position> {
+        let (ts_micros, id) = *self.keys.last()?;
+        (self.limit > 0 && self.keys.len() == self.limit).then_some(Position { ts_micros, id })
+    }
+}
+
+/// The newest page of the union of several index reads: (ts, id) from each,
+/// merged and cut to the page, then only the page's rows are fetched. Once a
+/// page's worth is known, later reads stop at its oldest key: a read that
+/// cannot reach into the page costs one index probe.
 fn merged_page(
     conn: &mut AnyConn<'_>,
     org_id: i64,
     selection: &EventSelection,
-    walks: &[(TermColumn, &[i64])],
+    walks: &[Walk<'_>],
 ) -> StorageResult<Vec<EventRow>> {
-    let mut keys: Vec<(i64, i64)> = Vec::new();
-    for (column, ids) in walks {
-        keys.extend(column_keys(conn, org_id, selection, *column, ids)?);
+    let mut page = NewestKeys { keys: Vec::new(), limit: selection.limit.max(0) as usize };
+    for walk in walks {
+        match (walk, &mut *conn) {
+            (Walk::AllTerms(column, ids), conn) => {
+                page.add(column_keys(conn, org_id, selection, page.newer_than(), *column, ids)?);
+            }
+            // One statement for all the terms: PostgreSQL's cost per
+            // statement (a round trip, planning) outweighs a short walk.
+            (Walk::EachTerm(column, ids), AnyConn::Pg(pg)) => {
+                page.add(each_term_keys(pg, org_id, selection, page.newer_than(), *column, ids)?);
+            }
+            (Walk::EachTerm(column, ids), conn) => {
+                for id in *ids {
+                    let newer_than = page.newer_than();
+                    page.add(column_keys(conn, org_id, selection, newer_than, *column, std::slice::from_ref(id))?);
+                }
+            }
+        }
     }
-    keys.sort_unstable_by_key(|key| std::cmp::Reverse(*key));
-    keys.dedup();
-    keys.truncate(selection.limit.max(0) as usize);
-    let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
+    let ids: Vec<i64> = page.keys.iter().map(|(_, id)| *id).collect();
     rows_by_id(conn, org_id, &ids)
 }
 
@@ -583,12 +503,14 @@ macro_rules! selection_filters {
     }};
 }
 
-/// The newest `selection.limit` (ts, id) of one column's matches, read from
-/// the column's index alone: no event row is fetched before the cut.
+/// The newest `selection.limit` (ts, id) of one column's matches (only those
+/// newer than `newer_than`, when given), read from the column's index alone:
+/// no event row is fetched before the cut.
 fn column_keys(
     conn: &mut AnyConn<'_>,
     org_id: i64,
     selection: &EventSelection,
+    newer_than: Option<Position>,
     column: TermColumn,
     ids: &[i64],
 ) -> StorageResult<Vec<(i64, i64)>> {
@@ -596,6 +518,13 @@ fn column_keys(
     Ok(on_any!(conn, |c| {
         let mut query = events::table.filter(events::org_id.eq(org_id)).select((events::ts, events::id)).into_boxed();
         query = selection_filters!(query, selection, codes);
+        if let Some(bound) = newer_than {
+            // Spelled out rather than as a row comparison, which diesel
+            // cannot express: the statement stays preparable once per
+            // connection, and `ts >=` still bounds the index walk.
+            query = query
+                .filter(events::ts.ge(bound.ts_micros).and(events::ts.gt(bound.ts_micros).or(events::id.gt(bound.id))));
+        }
         if let [id] = ids {
             // One term, by equality: the planner then reads the column's
             // index, already in time order, and stops after a page. (With
@@ -623,6 +552,76 @@ fn column_keys(
     })?)
 }
 
+/// PostgreSQL: the newest `selection.limit` (ts, id) of the column's
+/// matches, reading each term's index walk (in time order, stopped after a
+/// page) through a lateral join, in one statement.
+fn each_term_keys(
+    conn: &mut diesel::pg::PgConnection,
+    org_id: i64,
+    selection: &EventSelection,
+    newer_than: Option<Position>,
+    column: TermColumn,
+    ids: &[i64],
+) -> StorageResult<Vec<(i64, i64)>> {
+    use diesel::sql_types::{Array, SmallInt};
+
+    #[derive(QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = BigInt)]
+        ts: i64,
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+
+    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
+    let mut conditions = vec![format!("e.org_id = $2 AND e.{} = t.term", column.events_column())];
+    let mut next = 4;
+    let mut parameter = || {
+        next += 1;
+        format!("${}", next - 1)
+    };
+    if selection.from_micros.is_some() {
+        conditions.push(format!("e.ts >= {}", parameter()));
+    }
+    if selection.to_micros.is_some() {
+        conditions.push(format!("e.ts <= {}", parameter()));
+    }
+    if !codes.is_empty() {
+        conditions.push(format!("e.action = ANY({})", parameter()));
+    }
+    if selection.after.is_some() {
+        conditions.push(format!("(e.ts, e.id) < ({}, {})", parameter(), parameter()));
+    }
+    if newer_than.is_some() {
+        conditions.push(format!("(e.ts, e.id) > ({}, {})", parameter(), parameter()));
+    }
+    let sql = format!(
+        "SELECT k.ts, k.id FROM unnest($1::bigint[]) AS t(term) CROSS JOIN LATERAL \
+         (SELECT e.ts, e.id FROM events e WHERE {} ORDER BY e.ts DESC, e.id DESC LIMIT $3) k \
+         ORDER BY k.ts DESC, k.id DESC LIMIT $3",
+        conditions.join(" AND ")
+    );
+    let mut query = diesel::sql_query(sql)
+        .into_boxed::<diesel::pg::Pg>()
+        .bind::<Array<BigInt>, _>(ids.to_vec())
+        .bind::<BigInt, _>(org_id)
+        .bind::<BigInt, _>(selection.limit);
+    if let Some(from) = selection.from_micros {
+        query = query.bind::<BigInt, _>(from);
+    }
+    if let Some(to) = selection.to_micros {
+        query = query.bind::<BigInt, _>(to);
+    }
+    if !codes.is_empty() {
+        query = query.bind::<Array<SmallInt>, _>(codes);
+    }
+    for position in [selection.after, newer_than].into_iter().flatten() {
+        query = query.bind::<BigInt, _>(position.ts_micros).bind::<BigInt, _>(position.id);
+    }
+    let keys: Vec<Key> = query.load(conn)?;
+    Ok(keys.into_iter().map(|key| (key.ts, key.id)).collect())
+}
+
 /// Whole rows for chosen ids, newest first.
 fn rows_by_id(conn: &mut AnyConn<'_>, org_id: i64, ids: &[i64]) -> StorageResult<Vec<EventRow>> {
     let mut rows: Vec<EventRow> = on_any!(conn, |c| events::table
@@ -641,43 +640,28 @@ fn select_rows(
     conn: &mut AnyConn<'_>,
     org_id: i64,
     selection: &EventSelection,
-    any_of: Option<&[i64]>,
+    any_of: Option<&Matches>,
 ) -> StorageResult<Vec<EventRow>> {
     let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
     Ok(on_any!(conn, |c| {
         let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
         query = selection_filters!(query, selection, codes);
-        if let Some(ids) = any_of {
+        if let Some(matches) = any_of {
+            // Each column against its own terms (an empty list matches
+            // nothing).
+            let admin = matches.in_column(TermColumn::Admin);
+            let user_email = matches.in_column(TermColumn::UserEmail);
+            let user_name = matches.in_column(TermColumn::UserName);
+            let domain = matches.in_column(TermColumn::Domain);
             query = query.filter(
                 events::admin_term
-                    .eq_any(ids)
-                    .or(events::user_email_term.eq_any(ids))
-                    .or(events::user_name_term.eq_any(ids))
-                    .or(events::domain_term.eq_any(ids)),
+                    .eq_any(admin)
+                    .or(events::user_email_term.eq_any(user_email))
+                    .or(events::user_name_term.eq_any(user_name))
+                    .or(events::domain_term.eq_any(domain)),
             );
         }
         query = query.order((events::ts.desc(), events::id.desc()));
         query.limit(selection.limit).offset(selection.skip).load(c)
     })?)
-}
-
-/// The text of every term the rows point at, in one lookup per chunk.
-pub(super) fn term_texts(
-    conn: &mut AnyConn<'_>,
-    org_id: i64,
-    rows: impl Iterator<Item = [Option<i64>; 4]>,
-) -> StorageResult<HashMap<i64, String>> {
-    let mut wanted: Vec<i64> = rows.flatten().flatten().collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut texts: HashMap<i64, String> = HashMap::with_capacity(wanted.len());
-    for chunk in wanted.chunks(LOOKUP_CHUNK) {
-        let found: Vec<(i64, String)> = on_any!(conn, |c| terms::table
-            .filter(terms::org_id.eq(org_id))
-            .filter(terms::id.eq_any(chunk))
-            .select((terms::id, terms::value))
-            .load(c))?;
-        texts.extend(found);
-    }
-    Ok(texts)
 }

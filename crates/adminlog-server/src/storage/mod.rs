@@ -21,6 +21,7 @@ pub mod integrity;
 mod schema;
 pub mod security;
 mod term_cache;
+mod terms;
 
 /// Runs `$body` with `$c` bound to the concrete connection, compiling the body
 /// once per backend.
@@ -245,12 +246,16 @@ impl Db {
         }
     }
 
-    /// Refreshes the planner's statistics (after a bulk load).
+    /// After a bulk load: refreshes the planner's statistics and, on
+    /// PostgreSQL, marks the loaded pages all-visible so keyword searches read
+    /// the term indexes alone (autovacuum would, later).
     pub fn optimize(&self) -> StorageResult<()> {
-        self.read(|conn| {
-            on_any!(conn, |c| diesel::sql_query("ANALYZE").execute(c))?;
-            Ok(())
-        })
+        match &*self.pools {
+            Pools::Sqlite(pool) => diesel::sql_query("ANALYZE").execute(&mut *pool.get()?)?,
+            // VACUUM cannot run in a transaction: a bare pooled connection.
+            Pools::Pg(pool) => diesel::sql_query("VACUUM (ANALYZE)").execute(&mut *pool.get()?)?,
+        };
+        Ok(())
     }
 
     /// The database's size on disk, as PostgreSQL counts it (SQLite: `None`,

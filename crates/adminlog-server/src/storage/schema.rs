@@ -73,6 +73,7 @@ diesel::table! {
         id -> BigInt,
         value -> Text,
         folded -> Text,
+        kind -> Nullable<SmallInt>,
     }
 }
 

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use diesel::prelude::*;
 
 use super::schema::terms;
+use super::terms::{Matches, TermColumn};
 use super::{on_any, AnyConn, StorageResult};
 
 /// Past this many terms an organization is not cached (its queries use SQL):
@@ -28,13 +29,22 @@ pub struct TermCache {
     orgs: Mutex<HashMap<i64, Arc<RwLock<Dictionary>>>>,
 }
 
+/// One stored term.
+#[derive(Clone)]
+struct Entry {
+    text: Box<str>,
+    folded: Box<str>,
+    /// `None` for a term stored before terms had kinds: any column.
+    column: Option<TermColumn>,
+}
+
 /// One organization's terms, indexed by id.
 #[derive(Default)]
 pub struct Dictionary {
-    /// `entries[id - 1]`: (text, case-folded text).
-    entries: Vec<Option<(Box<str>, Box<str>)>>,
-    /// Text → id, for ingestion to find existing terms.
-    ids: HashMap<Box<str>, i64>,
+    /// `entries[id - 1]`.
+    entries: Vec<Option<Entry>>,
+    /// Text → its term id per column, for ingestion to find existing terms.
+    ids: HashMap<Box<str>, [Option<i64>; 4]>,
     highest_id: i64,
     /// Set once the organization outgrew the cache: SQL serves it.
     too_large: bool,
@@ -43,31 +53,36 @@ pub struct Dictionary {
 impl Dictionary {
     pub fn text(&self, id: i64) -> Option<&str> {
         let index = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.entries.get(index)?.as_ref().map(|(text, _)| &**text)
+        self.entries.get(index)?.as_ref().map(|entry| &*entry.text)
     }
 
-    pub fn id_of(&self, text: &str) -> Option<i64> {
-        self.ids.get(text).copied()
+    /// The id of `text` as a term of `column` (terms without a kind are
+    /// never reused: ingestion stores new terms with one).
+    pub(super) fn id_of(&self, column: TermColumn, text: &str) -> Option<i64> {
+        self.ids.get(text)?[column as usize]
     }
 
-    /// The ids of the terms whose folded text contains `folded_keyword`
-    /// (the `instr`/`strpos` the SQL path uses, on the same folded form).
-    pub fn matching(&self, folded_keyword: &str) -> Vec<i64> {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter(|(_, entry)| entry.as_ref().is_some_and(|(_, folded)| folded.contains(folded_keyword)))
-            .map(|(index, _)| index as i64 + 1)
-            .collect()
+    /// The terms whose folded text contains `folded_keyword` (the
+    /// `instr`/`strpos` the SQL path uses, on the same folded form).
+    pub(super) fn matching(&self, folded_keyword: &str) -> Matches {
+        let mut matches = Matches::default();
+        for (index, entry) in self.entries.iter().enumerate() {
+            if let Some(entry) = entry.as_ref().filter(|entry| entry.folded.contains(folded_keyword)) {
+                matches.add(index as i64 + 1, entry.column, entry.folded.len());
+            }
+        }
+        matches
     }
 
-    fn insert(&mut self, id: i64, text: String, folded: String) {
+    fn insert(&mut self, id: i64, text: String, folded: String, column: Option<TermColumn>) {
         let Some(index) = usize::try_from(id).ok().and_then(|i| i.checked_sub(1)) else { return };
         if self.entries.len() <= index {
             self.entries.resize(index + 1, None);
         }
-        self.ids.insert(text.as_str().into(), id);
-        self.entries[index] = Some((text.into(), folded.into()));
+        if let Some(column) = column {
+            self.ids.entry(text.as_str().into()).or_default()[column as usize] = Some(id);
+        }
+        self.entries[index] = Some(Entry { text: text.into(), folded: folded.into(), column });
         self.highest_id = self.highest_id.max(id);
     }
 }
@@ -91,22 +106,22 @@ impl TermCache {
             }
             readable.highest_id
         };
-        let fresh: Vec<(i64, String, String)> = on_any!(conn, |c| terms::table
+        let fresh: Vec<(i64, String, String, Option<i16>)> = on_any!(conn, |c| terms::table
             .filter(terms::org_id.eq(org_id))
             .filter(terms::id.gt(known))
             .filter(terms::id.le(MAX_CACHED_TERMS))
             .order(terms::id)
-            .select((terms::id, terms::value, terms::folded))
+            .select((terms::id, terms::value, terms::folded, terms::kind))
             .load(c))?;
-        if let Some((last, _, _)) = fresh.last() {
+        if let Some((last, ..)) = fresh.last() {
             let mut writable = dictionary.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             if *last >= MAX_CACHED_TERMS {
                 *writable = Dictionary { too_large: true, ..Dictionary::default() };
                 return Ok(None);
             }
-            for (id, text, folded) in fresh {
+            for (id, text, folded, kind) in fresh {
                 if id > writable.highest_id || writable.text(id).is_none() {
-                    writable.insert(id, text, folded);
+                    writable.insert(id, text, folded, kind.and_then(TermColumn::from_code));
                 }
             }
         }
@@ -121,14 +136,26 @@ mod tests {
     #[test]
     fn matches_and_texts_by_id() {
         let mut dictionary = Dictionary::default();
-        dictionary.insert(1, "John.Doe".into(), "john.doe".into());
-        dictionary.insert(3, "Office VPN".into(), "office vpn".into());
+        dictionary.insert(1, "John.Doe".into(), "john.doe".into(), Some(TermColumn::UserName));
+        dictionary.insert(3, "Office VPN".into(), "office vpn".into(), Some(TermColumn::Domain));
+        dictionary.insert(4, "john.doe".into(), "john.doe".into(), None);
+        dictionary.insert(5, "John.Doe".into(), "john.doe".into(), Some(TermColumn::Admin));
         assert_eq!(dictionary.text(1), Some("John.Doe"));
         assert_eq!(dictionary.text(2), None);
         assert_eq!(dictionary.text(0), None);
-        assert_eq!((dictionary.id_of("Office VPN"), dictionary.id_of("office vpn")), (Some(3), None));
-        assert_eq!(dictionary.matching("o"), vec![1, 3]);
-        assert_eq!(dictionary.matching("doe"), vec![1]);
+        assert_eq!(dictionary.id_of(TermColumn::Domain, "Office VPN"), Some(3));
+        assert_eq!(dictionary.id_of(TermColumn::Domain, "office vpn"), None);
+        assert_eq!(dictionary.id_of(TermColumn::UserName, "Office VPN"), None);
+        assert_eq!(dictionary.id_of(TermColumn::UserName, "John.Doe"), Some(1));
+        assert_eq!(dictionary.id_of(TermColumn::Admin, "John.Doe"), Some(5));
+        // A term without a kind is never handed to ingestion.
+        assert_eq!(dictionary.id_of(TermColumn::UserName, "john.doe"), None);
+        let doe = dictionary.matching("doe");
+        assert_eq!(doe.term_count(), 3);
+        assert_eq!(doe.in_column(TermColumn::UserName), &[1, 4]);
+        assert_eq!(doe.in_column(TermColumn::Admin), &[4, 5]);
+        assert_eq!(doe.in_column(TermColumn::Domain), &[4]);
+        assert_eq!(dictionary.matching("vpn").pairs_by_column(), vec![(TermColumn::Domain, vec![3])]);
         assert!(dictionary.matching("zz").is_empty());
     }
 }
