@@ -20,8 +20,8 @@ use crate::domain::chain::{link, ChainedEvent, GENESIS};
 use crate::domain::cursor::Position;
 use crate::domain::ingest::EventDraft;
 
-/// Rows per INSERT: a whole batch of 1,000 in one statement, 12,000 binds,
-/// under SQLite's (32,766) and PostgreSQL's (65,535) limits.
+/// Rows per INSERT on SQLite: a whole batch of 1,000 in one statement,
+/// 12,000 binds, under its limit of 32,766. (PostgreSQL gets arrays.)
 const INSERT_CHUNK: usize = 1000;
 
 /// Which events to read, newest first.
@@ -204,8 +204,13 @@ fn append_with(
             hash: head.to_vec(),
         });
     }
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        on_any!(conn, |c| diesel::insert_into(events::table).values(chunk).execute(c))?;
+    match conn {
+        AnyConn::Pg(pg) => insert_as_arrays(pg, &rows)?,
+        AnyConn::Sqlite(sqlite) => {
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                diesel::insert_into(events::table).values(chunk).execute(&mut **sqlite)?;
+            }
+        }
     }
     on_any!(conn, |c| diesel::update(organizations::table.find(org_id))
         .set((
@@ -215,6 +220,40 @@ fn append_with(
         ))
         .execute(c))?;
     Ok(ids)
+}
+
+/// PostgreSQL: the rows as one array per column, unnested by the server: a
+/// statement of a dozen parameters instead of twelve thousand, which
+/// PostgreSQL parses and plans in a fraction of the time.
+fn insert_as_arrays(conn: &mut diesel::pg::PgConnection, rows: &[NewEventRow<'_>]) -> StorageResult<()> {
+    use diesel::sql_types::{Array, Bytea, Nullable, SmallInt, Text};
+
+    let Some(first) = rows.first() else { return Ok(()) };
+    let column = |value: fn(&NewEventRow<'_>) -> Option<i64>| rows.iter().map(value).collect::<Vec<_>>();
+    diesel::sql_query(
+        "INSERT INTO events (org_id, id, ts, action, source, admin_term, user_email_term, user_name_term, \
+         domain_term, client_event_id, received_at, hash) \
+         SELECT $1, r.id, r.ts, r.action, r.source, r.admin_term, r.user_email_term, r.user_name_term, \
+         r.domain_term, r.client_event_id, r.received_at, r.hash \
+         FROM unnest($2::bigint[], $3::bigint[], $4::smallint[], $5::smallint[], $6::bigint[], $7::bigint[], \
+         $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::bytea[]) \
+         AS r(id, ts, action, source, admin_term, user_email_term, user_name_term, domain_term, client_event_id, \
+         received_at, hash)",
+    )
+    .bind::<BigInt, _>(first.org_id)
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.id).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.ts).collect::<Vec<_>>())
+    .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.action).collect::<Vec<_>>())
+    .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.source).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(column(|r| r.admin_term))
+    .bind::<Array<Nullable<BigInt>>, _>(column(|r| r.user_email_term))
+    .bind::<Array<Nullable<BigInt>>, _>(column(|r| r.user_name_term))
+    .bind::<Array<Nullable<BigInt>>, _>(column(|r| r.domain_term))
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.client_event_id).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.received_at).collect::<Vec<_>>())
+    .bind::<Array<Bytea>, _>(rows.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Above this many matching terms a keyword is broad: its events are found by
