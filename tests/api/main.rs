@@ -7,6 +7,7 @@ mod export;
 mod fixtures;
 mod ingest;
 mod integrity;
+mod migrations;
 mod ops;
 mod overload;
 mod query;
