@@ -3,8 +3,8 @@
 //! again, events still pointing at it) and applied again (old terms keep no
 //! kind).
 
-use adminlog_tests::{for_both_backends, Backend, TestDatabase};
 use adminlog_server::storage::DatabaseUrl;
+use adminlog_tests::{for_both_backends, Backend, TestDatabase};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::BigInt;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use adminlog_types::{Action, Event, LogFilter, Source};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::schema::{events, organizations};
 use super::term_cache::TermCache;
@@ -142,16 +142,8 @@ fn append_with(
         None => GENESIS,
     };
 
-    let mut known_ids: HashMap<String, i64> = HashMap::new();
     let client_ids: Vec<&str> = drafts.iter().filter_map(|d| d.client_event_id.as_deref()).collect();
-    for chunk in client_ids.chunks(LOOKUP_CHUNK) {
-        let found: Vec<(Option<String>, i64)> = on_any!(conn, |c| events::table
-            .filter(events::org_id.eq(org_id))
-            .filter(events::client_event_id.eq_any(chunk))
-            .select((events::client_event_id, events::id))
-            .load(c))?;
-        known_ids.extend(found.into_iter().filter_map(|(client, id)| client.map(|client| (client, id))));
-    }
+    let mut known_ids = stored_client_ids(conn, org_id, &client_ids)?;
 
     let fresh: Vec<&EventDraft> = drafts
         .iter()
@@ -220,6 +212,48 @@ fn append_with(
         ))
         .execute(c))?;
     Ok(ids)
+}
+
+/// The stored event id of each of `clients` (client-chosen `event_id`s)
+/// already stored.
+fn stored_client_ids(conn: &mut AnyConn<'_>, org_id: i64, clients: &[&str]) -> StorageResult<HashMap<String, i64>> {
+    #[derive(QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = Text)]
+        client: String,
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+
+    let mut known = HashMap::new();
+    for chunk in clients.chunks(LOOKUP_CHUNK) {
+        match conn {
+            // One index probe per id, whatever the statistics say. With
+            // `= ANY(...)` PostgreSQL may scan the organization's whole
+            // range of the index and filter, when its statistics are older
+            // than the ids (measured: 43 ms a batch at ten million, 1.9 s
+            // with a generic plan).
+            AnyConn::Pg(pg) => {
+                let found: Vec<Stored> = diesel::sql_query(
+                    "SELECT c.client, e.id FROM unnest($2::text[]) AS c(client) \
+                     CROSS JOIN LATERAL (SELECT id FROM events WHERE org_id = $1 AND client_event_id = c.client) e",
+                )
+                .bind::<BigInt, _>(org_id)
+                .bind::<diesel::sql_types::Array<Text>, _>(chunk)
+                .load(&mut **pg)?;
+                known.extend(found.into_iter().map(|stored| (stored.client, stored.id)));
+            }
+            AnyConn::Sqlite(sqlite) => {
+                let found: Vec<(Option<String>, i64)> = events::table
+                    .filter(events::org_id.eq(org_id))
+                    .filter(events::client_event_id.eq_any(chunk))
+                    .select((events::client_event_id, events::id))
+                    .load(&mut **sqlite)?;
+                known.extend(found.into_iter().filter_map(|(client, id)| Some((client?, id))));
+            }
+        }
+    }
+    Ok(known)
 }
 
 /// PostgreSQL: the rows as one array per column, unnested by the server: a
