@@ -335,6 +335,10 @@ enum Route {
     /// A few terms: walk each (column, term) index, already in time order,
     /// for one page's worth, and merge; no counting needed.
     PerTerm(Matches),
+    /// No keyword, several actions, PostgreSQL: walk the action index once
+    /// per action, in one statement, and merge. (SQLite merges the walks of
+    /// an `IN` list itself.)
+    PerAction,
 }
 
 /// Up to this many (column, term) pairs, a keyword is read by one index walk
@@ -359,6 +363,9 @@ pub(crate) fn page_in(
 ) -> StorageResult<Vec<Event>> {
     let dictionary = cache.current(conn, org_id)?;
     let route = match selection.keyword.as_deref() {
+        None if selection.actions.len() > 1 && selection.skip == 0 && matches!(conn, AnyConn::Pg(_)) => {
+            Route::PerAction
+        }
         None => Route::TimeOrder(None),
         Some(keyword) => {
             let matches = matching_terms(conn, dictionary.as_deref(), org_id, keyword)?;
@@ -401,6 +408,19 @@ pub(crate) fn page_in(
             let walks: Vec<Walk> = groups.iter().map(|(column, ids)| Walk::EachTerm(*column, ids)).collect();
             merged_page(conn, org_id, selection, &walks)?
         }
+        Route::PerAction => match conn {
+            AnyConn::Pg(pg) => {
+                let mut codes: Vec<i64> = selection.actions.iter().map(|action| i64::from(action.code())).collect();
+                // A repeated action would list its events twice.
+                codes.sort_unstable();
+                codes.dedup();
+                let each = EventSelection { actions: Vec::new(), ..selection.clone() };
+                let keys = each_value_keys(pg, org_id, &each, None, "action", &codes)?;
+                let ids: Vec<i64> = keys.iter().map(|(_, id)| *id).collect();
+                rows_by_id(conn, org_id, &ids)?
+            }
+            AnyConn::Sqlite(_) => select_rows(conn, org_id, selection, None)?,
+        },
         Route::TimeOrder(matches) => select_rows(conn, org_id, selection, matches.as_ref())?,
         Route::Scan(matches) => scan_matching(conn, org_id, selection, &matches.membership())?,
     };
@@ -494,7 +514,7 @@ fn merged_page(
             // One statement for all the terms: PostgreSQL's cost per
             // statement (a round trip, planning) outweighs a short walk.
             (Walk::EachTerm(column, ids), AnyConn::Pg(pg)) => {
-                page.add(each_term_keys(pg, org_id, selection, page.newer_than(), *column, ids)?);
+                page.add(each_value_keys(pg, org_id, selection, page.newer_than(), column.events_column(), ids)?);
             }
             (Walk::EachTerm(column, ids), conn) => {
                 for id in *ids {
@@ -625,16 +645,17 @@ fn column_keys(
     })?)
 }
 
-/// PostgreSQL: the newest `selection.limit` (ts, id) of the column's
-/// matches, reading each term's index walk (in time order, stopped after a
-/// page) through a lateral join, in one statement.
-fn each_term_keys(
+/// PostgreSQL: the newest `selection.limit` (ts, id) of the events whose
+/// `column` holds one of `values`, reading each value's walk of the column's
+/// index (in time order, stopped after a page) through a lateral join, in one
+/// statement.
+fn each_value_keys(
     conn: &mut diesel::pg::PgConnection,
     org_id: i64,
     selection: &EventSelection,
     newer_than: Option<Position>,
-    column: TermColumn,
-    ids: &[i64],
+    column: &str,
+    values: &[i64],
 ) -> StorageResult<Vec<(i64, i64)>> {
     use diesel::sql_types::{Array, SmallInt};
 
@@ -647,7 +668,7 @@ fn each_term_keys(
     }
 
     let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
-    let mut conditions = vec![format!("e.org_id = $2 AND e.{} = t.term", column.events_column())];
+    let mut conditions = vec![format!("e.org_id = $2 AND e.{column} = t.value")];
     let mut next = 4;
     let mut parameter = || {
         next += 1;
@@ -669,14 +690,14 @@ fn each_term_keys(
         conditions.push(format!("(e.ts, e.id) > ({}, {})", parameter(), parameter()));
     }
     let sql = format!(
-        "SELECT k.ts, k.id FROM unnest($1::bigint[]) AS t(term) CROSS JOIN LATERAL \
+        "SELECT k.ts, k.id FROM unnest($1::bigint[]) AS t(value) CROSS JOIN LATERAL \
          (SELECT e.ts, e.id FROM events e WHERE {} ORDER BY e.ts DESC, e.id DESC LIMIT $3) k \
          ORDER BY k.ts DESC, k.id DESC LIMIT $3",
         conditions.join(" AND ")
     );
     let mut query = diesel::sql_query(sql)
         .into_boxed::<diesel::pg::Pg>()
-        .bind::<Array<BigInt>, _>(ids.to_vec())
+        .bind::<Array<BigInt>, _>(values.to_vec())
         .bind::<BigInt, _>(org_id)
         .bind::<BigInt, _>(selection.limit);
     if let Some(from) = selection.from_micros {
