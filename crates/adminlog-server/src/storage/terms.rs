@@ -73,7 +73,8 @@ impl TermColumn {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Matches {
     by_column: [Vec<i64>; 4],
-    /// (text length, column, term), the order [`Matches::pairs`] gives.
+    /// (text length, column, term), the order [`Matches::pairs_by_column`]
+    /// gives.
     pairs: Vec<(usize, TermColumn, i64)>,
     terms: usize,
 }
