@@ -239,9 +239,7 @@ on_both_backends! {
                 let expected: Vec<i64> = expected.into_iter().map(|(_, id)| id).collect();
                 let q = if keyword.is_empty() { query.to_owned() } else { format!("{query}&keyword={}", enc(keyword)) };
                 for limit in [7, 50] {
-                    let found: Vec<i64> =
-                        app.all_pages(&org.token, &q, limit).await.iter().map(|e| e["id"].as_i64().unwrap()).collect();
-                    assert_eq!(found, expected, "{q} in pages of {limit}");
+                    assert_eq!(ids_of(&app.all_pages(&org.token, &q, limit).await), expected, "{q} in pages of {limit}");
                 }
             }
         }
@@ -270,7 +268,7 @@ on_both_backends! {
         ]);
         let q = format!("{IN_2016}&keyword=old.timer");
         let found = app.all_pages(&org.token, &q, 10).await;
-        assert_eq!(found.iter().map(|e| e["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![ids[1], ids[0]]);
+        assert_eq!(ids_of(&found), vec![ids[1], ids[0]]);
         assert_eq!((found[0]["user_email"].as_str(), found[1]["admin_email"].as_str()), (Some("Old.Timer@acme.example"), Some("Old.Timer@acme.example")));
         // The same string ingested now is stored as a term of its column and
         // found beside the old one.

@@ -335,9 +335,10 @@ enum Route {
     /// A few terms: walk each (column, term) index, already in time order,
     /// for one page's worth, and merge; no counting needed.
     PerTerm(Matches),
-    /// No keyword, several actions, PostgreSQL: walk the action index once
-    /// per action, in one statement, and merge. (SQLite merges the walks of
-    /// an `IN` list itself.)
+    /// No keyword, several actions: on PostgreSQL, walk the action index
+    /// once per action, in one statement, and merge (its own plan for an
+    /// action list walks the time index or sorts every match); SQLite's
+    /// planner merges the walks of an `IN` list itself.
     PerAction,
 }
 
@@ -363,9 +364,7 @@ pub(crate) fn page_in(
 ) -> StorageResult<Vec<Event>> {
     let dictionary = cache.current(conn, org_id)?;
     let route = match selection.keyword.as_deref() {
-        None if selection.actions.len() > 1 && selection.skip == 0 && matches!(conn, AnyConn::Pg(_)) => {
-            Route::PerAction
-        }
+        None if selection.actions.len() > 1 && selection.skip == 0 => Route::PerAction,
         None => Route::TimeOrder(None),
         Some(keyword) => {
             let matches = matching_terms(conn, dictionary.as_deref(), org_id, keyword)?;

@@ -59,7 +59,7 @@ impl Dictionary {
     /// The id of `text` as a term of `column` (terms without a kind are
     /// never reused: ingestion stores new terms with one).
     pub(super) fn id_of(&self, column: TermColumn, text: &str) -> Option<i64> {
-        self.ids.get(text)?[column as usize]
+        self.ids.get(text)?[column.index()]
     }
 
     /// The terms whose folded text contains `folded_keyword` (the
@@ -80,7 +80,7 @@ impl Dictionary {
             self.entries.resize(index + 1, None);
         }
         if let Some(column) = column {
-            self.ids.entry(text.as_str().into()).or_default()[column as usize] = Some(id);
+            self.ids.entry(text.as_str().into()).or_default()[column.index()] = Some(id);
         }
         self.entries[index] = Some(Entry { text: text.into(), folded: folded.into(), column });
         self.highest_id = self.highest_id.max(id);

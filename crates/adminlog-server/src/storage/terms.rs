@@ -44,7 +44,8 @@ impl TermColumn {
         TERM_COLUMNS.get(usize::try_from(code).ok()?).copied()
     }
 
-    fn index(self) -> usize {
+    /// Its position in [`TERM_COLUMNS`].
+    pub(super) fn index(self) -> usize {
         self as usize
     }
 
@@ -83,11 +84,11 @@ impl Matches {
     /// Adds a matching term of `length` bytes; one without a kind may occur
     /// in any column.
     pub(super) fn add(&mut self, id: i64, column: Option<TermColumn>, length: usize) {
-        let columns = match column {
-            Some(column) => vec![column],
-            None => TERM_COLUMNS.to_vec(),
+        let columns = match &column {
+            Some(column) => std::slice::from_ref(column),
+            None => &TERM_COLUMNS[..],
         };
-        for column in columns {
+        for &column in columns {
             self.by_column[column.index()].push(id);
             self.pairs.push((length, column, id));
         }

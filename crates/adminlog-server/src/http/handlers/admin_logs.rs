@@ -1,6 +1,5 @@
 //! The log: pages, CSV export, ingestion and the list of action types.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use adminlog_types::{
     csv_cells, csv_writer, Action, ActionInfo, IngestResponse, ItemList, LogFilter, LogQuery, Page, QueryKind,
@@ -9,7 +8,7 @@ use adminlog_types::{
 use bytes::Bytes;
 use time::OffsetDateTime;
 
-use super::{parse_json, record_export, streamed, ChunkSender};
+use super::{parse_json, recorded_download, ChunkSender};
 use crate::domain::access::Caller;
 use crate::domain::cursor::Position;
 use crate::domain::ingest::{validate_batch, IngestBody};
@@ -67,20 +66,20 @@ pub async fn export_admin_logs_csv(
     })
     .await?;
 
-    let db = state.db.clone();
-    let record = caller.export_record();
-    let filename = export_filename(&query.filter);
-    let body = streamed(move |sender| {
-        if stream_csv(&db, org_id, &query, sender) {
-            record_export(&db, org_id, record);
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+    let mut response = HttpResponse::Ok();
+    response
         .insert_header(("X-Export-Row-Limit", MAX_EXPORT_ROWS.to_string()))
-        .insert_header(("X-Export-Truncated", truncated.to_string()))
-        .streaming(body))
+        .insert_header(("X-Export-Truncated", truncated.to_string()));
+    let filename = export_filename(&query.filter);
+    Ok(recorded_download(
+        state.db.clone(),
+        org_id,
+        caller.export_record(),
+        response,
+        "text/csv; charset=utf-8",
+        &filename,
+        move |db, sender| stream_csv(db, org_id, &query, sender),
+    ))
 }
 
 /// Writes the export chunk by chunk; memory stays at one chunk whatever the

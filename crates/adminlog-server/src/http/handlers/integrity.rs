@@ -1,12 +1,11 @@
 //! Tamper evidence: chain verification, signed checkpoints, and the evidence
 //! file an auditor checks offline with `adminlog verify --file`.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use adminlog_types::{ChainVerification, EvidenceHeader, Problem, EVIDENCE_FORMAT};
 use bytes::Bytes;
 
-use super::{record_export, streamed, ChunkSender};
+use super::{recorded_download, ChunkSender};
 use crate::domain::access::Caller;
 use crate::domain::chain::{hex, ChainCheck, GENESIS};
 use crate::http::error::{blocking, ApiError};
@@ -107,17 +106,15 @@ pub async fn export_evidence(
     })
     .await?;
     let filename = format!("adminlog-evidence-{}-to-{}.jsonl", header.after_id + 1, header.checkpoint.last_event_id);
-    let db = state.db.clone();
-    let record = caller.export_record();
-    let body = streamed(move |sender| {
-        if stream_evidence(&db, org_id, &header, sender) {
-            record_export(&db, org_id, record);
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("application/x-ndjson")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
-        .streaming(body))
+    Ok(recorded_download(
+        state.db.clone(),
+        org_id,
+        caller.export_record(),
+        HttpResponse::Ok(),
+        "application/x-ndjson",
+        &filename,
+        move |db, sender| stream_evidence(db, org_id, &header, sender),
+    ))
 }
 
 /// Writes the header line, then the events chunk by chunk. Returns false

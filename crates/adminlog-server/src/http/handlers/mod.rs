@@ -11,7 +11,6 @@ pub mod spa;
 
 use actix_web::web;
 use bytes::Bytes;
-use futures_util::Stream;
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
@@ -21,24 +20,36 @@ use crate::storage::Db;
 /// Where a streamed body's producer sends its chunks.
 pub type ChunkSender = mpsc::Sender<Result<Bytes, std::io::Error>>;
 
-/// A response body written by `produce` on a blocking thread, a few chunks
-/// ahead of the client at most: memory stays flat whatever the size.
-pub fn streamed(
-    produce: impl FnOnce(&ChunkSender) + Send + 'static,
-) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+/// A download (CSV or evidence) as an attachment of `response` (the caller's
+/// status and extra headers), its body written by `produce` on a blocking
+/// thread a few chunks ahead of the client at most, so memory stays flat
+/// whatever the size. When `produce` reports the whole body sent, the export
+/// is logged as an EXPORT_ADMIN_LOGS event (`record`).
+pub fn recorded_download(
+    db: Db,
+    org_id: i64,
+    mut record: EventDraft,
+    mut response: actix_web::HttpResponseBuilder,
+    content_type: &str,
+    filename: &str,
+    produce: impl FnOnce(&Db, &ChunkSender) -> bool + Send + 'static,
+) -> actix_web::HttpResponse {
     let (sender, receiver) = mpsc::channel(4);
-    tokio::task::spawn_blocking(move || produce(&sender));
-    futures_util::stream::unfold(receiver, |mut receiver| async move {
+    tokio::task::spawn_blocking(move || {
+        if produce(&db, &sender) {
+            record.timestamp = time::OffsetDateTime::now_utc();
+            if let Err(error) = db.append_events(org_id, &[record]) {
+                tracing::warn!(%error, "could not record the export in the log");
+            }
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
-    })
-}
-
-/// Logs a finished export (CSV or evidence) as an EXPORT_ADMIN_LOGS event.
-pub fn record_export(db: &Db, org_id: i64, mut record: EventDraft) {
-    record.timestamp = time::OffsetDateTime::now_utc();
-    if let Err(error) = db.append_events(org_id, &[record]) {
-        tracing::warn!(%error, "could not record the export in the log");
-    }
+    });
+    response
+        .content_type(content_type.to_owned())
+        .insert_header((actix_web::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+        .streaming(body)
 }
 
 /// Parses a JSON body ourselves so every failure has our error shape and the
