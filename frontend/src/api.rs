@@ -58,7 +58,16 @@ async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ClientError>
 }
 
 pub async fn login(email: String, password: String) -> Result<LoginResponse, ClientError> {
-    json(send(Request::post("/api/v1/auth/login").json(&LoginRequest { email, password })).await?).await
+    json(
+        send(Request::post("/api/v1/auth/login").json(&LoginRequest {
+            email,
+            password,
+            organization: None,
+            device_token: None,
+        }))
+        .await?,
+    )
+    .await
 }
 
 pub async fn logout(token: &str) -> Result<(), ClientError> {

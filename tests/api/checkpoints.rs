@@ -98,14 +98,15 @@ on_both_backends! {
         // The download is itself logged, after the signed head.
         assert_eq!(logged_exports(&app, &org, 1).await[0]["id"], last + 1);
 
-        // A segment: the events after 10, from event 10's hash.
+        // A segment: the events after 10, from event 10's hash, up to the
+        // same checkpoint (under a minute old, it is handed out again).
         let segment = app.get("/api/v1/admin-logs/evidence?after_id=10", &org.token).await;
         segment.assert_status(200);
         let (header, events) = parse_evidence(&segment.text);
         assert_eq!(events.first().map(|e| e.id), Some(11));
-        assert_eq!(header.checkpoint.last_event_id, last + 1);
+        assert_eq!(header.checkpoint.last_event_id, last);
         let check = verify_evidence(segment.text.as_bytes(), &app.public_key(), &[]).unwrap().chain;
-        assert_eq!((check.broken, check.checked), (None, (last + 1 - 10) as u64));
+        assert_eq!((check.broken, check.checked), (None, (last - 10) as u64));
 
         // Bad requests are 400s and sign nothing.
         let before = app.get("/api/v1/admin-logs/checkpoints/latest", &org.token).await.text;
@@ -116,76 +117,6 @@ on_both_backends! {
         assert_eq!(app.get("/api/v1/admin-logs/checkpoints/latest", &org.token).await.text, before);
         let (_, admin) = app.add_admin(&org, "plain@acme.example", "admin").await;
         app.get("/api/v1/admin-logs/evidence", &admin).await.assert_error(403, "forbidden");
-    }
-
-    async fn a_chain_rewritten_hashes_and_all_breaks_at_a_signed_head(app) {
-        let (org, key) = org_with_events(&app, "Acme", 10).await;
-        // The auditor keeps the first evidence file: its checkpoint is C1.
-        let kept_file = app.get("/api/v1/admin-logs/evidence", &org.token).await.text;
-        let (kept_header, _) = parse_evidence(&kept_file);
-        let signed_id = kept_header.checkpoint.last_event_id;
-        app.ingest(&key, vec![json!({"action": "LOG_OUT", "admin_email": "ann@acme.example"})]).await;
-
-        // The attacker: rename one user in place, recompute every later hash
-        // and the head, as someone with the database but not the key can.
-        let full = app.get("/api/v1/admin-logs/evidence", &org.token).await.text;
-        let (_, mut events) = parse_evidence(&full);
-        // That download's own record follows the signed head: rewrite it too.
-        let record = &logged_exports(&app, &org, 2).await[0];
-        let at = time::OffsetDateTime::parse(record["timestamp"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
-        events.push(EvidenceEvent {
-            id: record["id"].as_i64().unwrap(),
-            ts_micros: (at.unix_timestamp_nanos() / 1_000) as i64,
-            action: "EXPORT_ADMIN_LOGS".into(),
-            source: "admin_panel".into(),
-            admin_email: org.super_email.clone(),
-            user_email: String::new(),
-            user_name: String::new(),
-            domain_name: String::new(),
-            event_id: String::new(),
-            hash: String::new(),
-        });
-        let target = events.iter().position(|e| e.user_name == "Acme-user-3").expect("the victim event");
-        events[target].user_name = "mallory".into();
-        let mut previous = unhex::<32>(&if target == 0 { hex(&[0; 32]) } else { events[target - 1].hash.clone() }).unwrap();
-        let mut statements = vec![format!(
-            "UPDATE terms SET value = 'mallory', folded = 'mallory' WHERE org_id = {} AND value = 'Acme-user-3'",
-            org.id
-        )];
-        for event in &events[target..] {
-            let chained = ChainedEvent {
-                org_id: org.id,
-                id: event.id,
-                ts_micros: event.ts_micros,
-                action: event.action.parse::<Action>().unwrap(),
-                source: if event.source == "api" { Source::Api } else { Source::AdminPanel },
-                admin_email: &event.admin_email,
-                user_email: &event.user_email,
-                user_name: &event.user_name,
-                domain_name: &event.domain_name,
-                client_event_id: &event.event_id,
-            };
-            previous = link(&previous, &chained);
-            statements.push(format!("UPDATE events SET hash = {} WHERE org_id = {} AND id = {}", sql_bytes(&app, &previous), org.id, event.id));
-        }
-        statements.push(format!("UPDATE organizations SET chain_head = {} WHERE id = {}", sql_bytes(&app, &previous), org.id));
-        app.raw_sql(&statements);
-
-        // The stored checkpoints catch it at the first signed head after the edit.
-        let report = app.get("/api/v1/admin-logs/verify", &org.token).await.json();
-        assert_eq!(report["ok"], false, "{report}");
-        assert_eq!(report["first_broken_id"], signed_id, "{report}");
-        // The attacker deletes the checkpoints too: the database alone can no
-        // longer tell, which is why auditors keep checkpoints outside it.
-        app.raw_sql(&[format!("DELETE FROM checkpoints WHERE org_id = {}", org.id)]);
-        assert_eq!(app.get("/api/v1/admin-logs/verify", &org.token).await.json()["ok"], true);
-        // A fresh evidence file is validly signed over the forged head, but it
-        // does not pass through the checkpoint the auditor kept.
-        let forged = app.get("/api/v1/admin-logs/evidence", &org.token).await.text;
-        let alone = verify_evidence(forged.as_bytes(), &app.public_key(), &[]).unwrap().chain;
-        assert_eq!(alone.broken, None);
-        let held = verify_evidence(forged.as_bytes(), &app.public_key(), &[kept_header.checkpoint]).unwrap().chain;
-        assert_eq!(held.broken.map(|b| b.id), Some(signed_id));
     }
 }
 
@@ -214,4 +145,93 @@ async fn wait_for_checkpoint(app: &TestApp, org: &Org, last_event_id: i64) -> Ch
     panic!("no checkpoint covered event {last_event_id} within 30 s");
 }
 
-adminlog_tests::for_both_backends!(heads_that_grow_get_a_checkpoint_on_a_timer);
+adminlog_tests::for_both_backends!(
+    heads_that_grow_get_a_checkpoint_on_a_timer,
+    a_chain_rewritten_hashes_and_all_breaks_at_a_signed_head
+);
+
+/// Each evidence file here must end at a fresh checkpoint: the server signs
+/// one for every download instead of reusing a recent one.
+async fn a_chain_rewritten_hashes_and_all_breaks_at_a_signed_head(backend: Backend) {
+    let Some(app) = spawn_configured(backend, |s| s.checkpoint_reuse = Duration::ZERO).await else { return };
+    let (org, key) = org_with_events(&app, "Acme", 10).await;
+    // The auditor keeps the first evidence file: its checkpoint is C1.
+    let kept_file = app.get("/api/v1/admin-logs/evidence", &org.token).await.text;
+    let (kept_header, _) = parse_evidence(&kept_file);
+    let signed_id = kept_header.checkpoint.last_event_id;
+    app.ingest(&key, vec![json!({"action": "LOG_OUT", "admin_email": "ann@acme.example"})]).await;
+
+    // The attacker: rename one user in place, recompute every later hash
+    // and the head, as someone with the database but not the key can.
+    let full = app.get("/api/v1/admin-logs/evidence", &org.token).await.text;
+    let (_, mut events) = parse_evidence(&full);
+    // That download's own record follows the signed head: rewrite it too.
+    let record = &logged_exports(&app, &org, 2).await[0];
+    let at = time::OffsetDateTime::parse(
+        record["timestamp"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    events.push(EvidenceEvent {
+        id: record["id"].as_i64().unwrap(),
+        ts_micros: (at.unix_timestamp_nanos() / 1_000) as i64,
+        action: "EXPORT_ADMIN_LOGS".into(),
+        source: "admin_panel".into(),
+        admin_email: org.super_email.clone(),
+        user_email: String::new(),
+        user_name: String::new(),
+        domain_name: String::new(),
+        event_id: String::new(),
+        hash: String::new(),
+    });
+    let target = events.iter().position(|e| e.user_name == "Acme-user-3").expect("the victim event");
+    events[target].user_name = "mallory".into();
+    let mut previous = unhex::<32>(&if target == 0 { hex(&[0; 32]) } else { events[target - 1].hash.clone() }).unwrap();
+    let mut statements = vec![format!(
+        "UPDATE terms SET value = 'mallory', folded = 'mallory' WHERE org_id = {} AND value = 'Acme-user-3'",
+        org.id
+    )];
+    for event in &events[target..] {
+        let chained = ChainedEvent {
+            org_id: org.id,
+            id: event.id,
+            ts_micros: event.ts_micros,
+            action: event.action.parse::<Action>().unwrap(),
+            source: if event.source == "api" { Source::Api } else { Source::AdminPanel },
+            admin_email: &event.admin_email,
+            user_email: &event.user_email,
+            user_name: &event.user_name,
+            domain_name: &event.domain_name,
+            client_event_id: &event.event_id,
+        };
+        previous = link(&previous, &chained);
+        statements.push(format!(
+            "UPDATE events SET hash = {} WHERE org_id = {} AND id = {}",
+            sql_bytes(&app, &previous),
+            org.id,
+            event.id
+        ));
+    }
+    statements.push(format!(
+        "UPDATE organizations SET chain_head = {} WHERE id = {}",
+        sql_bytes(&app, &previous),
+        org.id
+    ));
+    app.raw_sql(&statements);
+
+    // The stored checkpoints catch it at the first signed head after the edit.
+    let report = app.get("/api/v1/admin-logs/verify", &org.token).await.json();
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(report["first_broken_id"], signed_id, "{report}");
+    // The attacker deletes the checkpoints too: the database alone can no
+    // longer tell, which is why auditors keep checkpoints outside it.
+    app.raw_sql(&[format!("DELETE FROM checkpoints WHERE org_id = {}", org.id)]);
+    assert_eq!(app.get("/api/v1/admin-logs/verify", &org.token).await.json()["ok"], true);
+    // A fresh evidence file is validly signed over the forged head, but it
+    // does not pass through the checkpoint the auditor kept.
+    let forged = app.get("/api/v1/admin-logs/evidence", &org.token).await.text;
+    let alone = verify_evidence(forged.as_bytes(), &app.public_key(), &[]).unwrap().chain;
+    assert_eq!(alone.broken, None);
+    let held = verify_evidence(forged.as_bytes(), &app.public_key(), &[kept_header.checkpoint]).unwrap().chain;
+    assert_eq!(held.broken.map(|b| b.id), Some(signed_id));
+}

@@ -2,9 +2,11 @@
 
 mod access;
 mod accounts;
+mod attacks;
 mod checkpoints;
 mod export;
 mod fixtures;
+mod hostile_input;
 mod ingest;
 mod integrity;
 mod migrations;

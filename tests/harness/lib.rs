@@ -166,6 +166,8 @@ pub struct TestDatabase {
     pub url: DatabaseUrl,
     /// Where servers on this database keep their checkpoint signing key.
     pub signing_key_file: std::path::PathBuf,
+    /// Where servers on this database keep their session secret.
+    pub secret_key_file: std::path::PathBuf,
     cleanup: Cleanup,
 }
 
@@ -174,6 +176,7 @@ impl TestDatabase {
     pub fn create(backend: Backend) -> Option<TestDatabase> {
         let name = unique_name();
         let signing_key_file = std::env::temp_dir().join(format!("{name}.key"));
+        let secret_key_file = std::env::temp_dir().join(format!("{name}.secret"));
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
@@ -197,13 +200,14 @@ impl TestDatabase {
                 (DatabaseUrl::Postgres(url), Cleanup::PostgresDatabase { admin_url, name })
             }
         };
-        Some(TestDatabase { url, signing_key_file, cleanup })
+        Some(TestDatabase { url, signing_key_file, secret_key_file, cleanup })
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.signing_key_file);
+        let _ = std::fs::remove_file(&self.secret_key_file);
         match &self.cleanup {
             Cleanup::SqliteFile(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -237,7 +241,10 @@ pub async fn spawn_configured(backend: Backend, adjust: impl FnOnce(&mut Setting
         static_dir: static_dir(),
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
         max_in_flight: None,
+        max_connections_per_address: 128,
         signing_key_file: database.signing_key_file.clone(),
+        secret_key_file: database.secret_key_file.clone(),
+        checkpoint_reuse: std::time::Duration::from_secs(60),
         checkpoint_interval: None,
     };
     adjust(&mut settings);
@@ -376,6 +383,28 @@ impl TestApp {
                 }
             }
         }
+    }
+
+    /// A number read straight from the database (`SELECT ... AS n`), behind
+    /// the server's back.
+    pub fn raw_number(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Number {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let row: Number = match &self.database.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path).expect("open the SQLite file");
+                diesel::sql_query(sql).get_result(&mut conn)
+            }
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url).expect("connect to PostgreSQL");
+                diesel::sql_query(sql).get_result(&mut conn)
+            }
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        row.n
     }
 
     /// Holds `org_id`'s write lock from outside the server until the guard

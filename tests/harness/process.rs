@@ -56,6 +56,8 @@ impl ServerProcess {
             .args(["--database-url", &url])
             .arg("--signing-key-file")
             .arg(&database.signing_key_file)
+            .arg("--secret-key-file")
+            .arg(&database.secret_key_file)
             .env("ADMINLOG_JWT_SECRET", SHARED_JWT_SECRET)
             .env("ADMINLOG_LOG", "warn")
             .stdout(Stdio::piped())

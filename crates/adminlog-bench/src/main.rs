@@ -219,12 +219,16 @@ fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, Str
         static_dir: None,
         cors_origins: Vec::new(),
         max_in_flight: None,
+        max_connections_per_address: 128,
         signing_key_file: options.out.join("bench-signing.key"),
+        secret_key_file: options.out.join("bench-secret.key"),
+        checkpoint_reuse: std::time::Duration::from_secs(60),
         checkpoint_interval: None,
     };
+    let secret_key_file = settings.secret_key_file.clone();
     let (addr, server_thread) = measure::start_server(settings)?;
     let base = format!("http://{addr}");
-    let context = shapes::Context::new(&base, &db, org_id, &population, end)?;
+    let context = shapes::Context::new(&base, &db, &secret_key_file, org_id, &population, end)?;
     let mut report = BackendReport::new(backend.label(), total_events, load_seconds, size);
     report.shapes = shapes::measure_all(&context, options.iterations)?;
     report.export = Some(measure::export(&context)?);

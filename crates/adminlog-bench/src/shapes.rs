@@ -60,6 +60,7 @@ impl Context {
     pub fn new(
         base: &str,
         db: &Db,
+        secret_key_file: &std::path::Path,
         org_id: i64,
         population: &Population,
         end: OffsetDateTime,
@@ -75,7 +76,7 @@ impl Context {
             .and_then(|r| r.json())
             .map_err(|e| e.to_string())?;
         let token = login["token"].as_str().ok_or(format!("login failed: {login}"))?.to_owned();
-        let cursor_secret = db.secret("cursor_key", String::new).map_err(|e| e.to_string())?;
+        let secret = adminlog_server::signing_key::load_or_create_secret(secret_key_file)?;
         // An exact user name: one of the last round of names (`...39`), which
         // no other name contains, and the most active of them.
         let users = population.users();
@@ -118,7 +119,7 @@ impl Context {
             token,
             db: db.clone(),
             org_id,
-            cursors: CursorKey::new(cursor_secret.as_bytes()),
+            cursors: adminlog_server::app::cursor_key(&secret),
             shapes,
         })
     }

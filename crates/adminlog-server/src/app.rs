@@ -7,14 +7,13 @@ use std::time::Duration;
 
 use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 use crate::auth::tokens::TokenKeys;
 use crate::domain::cursor::CursorKey;
+use crate::domain::throttle::DeviceTokens;
 use crate::http::metrics::Metrics;
 use crate::http::state::AppState;
-use crate::http::{self, Admission, MAX_BODY_BYTES};
+use crate::http::{self, Admission, ConnectionCounts, MAX_BODY_BYTES};
 use crate::storage::{Backend, DatabaseUrl, Db, StorageError};
 use crate::{housekeeping, signing_key};
 
@@ -23,8 +22,7 @@ use crate::{housekeeping, signing_key};
 pub struct Settings {
     pub bind: String,
     pub database: DatabaseUrl,
-    /// When `None`, a secret is generated once and kept in the database, so
-    /// tokens survive restarts and every process shares it.
+    /// When `None`, the session key is derived from the secret key file.
     pub jwt_secret: Option<String>,
     pub workers: usize,
     /// The built browser app (`index.html`, `app.js`, `app_bg.wasm`...).
@@ -37,6 +35,17 @@ pub struct Settings {
     /// The Ed25519 key that signs checkpoints; created when missing. Keep it
     /// outside the database (and its backups' reach, ideally).
     pub signing_key_file: std::path::PathBuf,
+    /// The server secret that session tokens, cursors and device tokens are
+    /// keyed from; created when missing, shared by every process. Outside the
+    /// database, so a leaked backup forges nothing.
+    pub secret_key_file: std::path::PathBuf,
+    /// Open connections one client address may hold; 0: no limit. Behind a
+    /// reverse proxy every client shares its address: raise it or use 0.
+    pub max_connections_per_address: usize,
+    /// How long a checkpoint signed on demand is handed out again instead of
+    /// a new one (every verification rechecks every checkpoint, so readers
+    /// must not multiply them).
+    pub checkpoint_reuse: Duration,
     /// How often heads that grew get a checkpoint; `None`: only on demand.
     pub checkpoint_interval: Option<Duration>,
 }
@@ -64,11 +73,9 @@ pub enum StartError {
     Bind { bind: String, source: std::io::Error },
 }
 
-/// A random secret for the settings table.
-pub fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).expect("the OS has a random source");
-    URL_SAFE_NO_PAD.encode(bytes)
+/// The key cursors are signed with, from the server secret.
+pub fn cursor_key(secret: &[u8; 32]) -> CursorKey {
+    CursorKey::new(&signing_key::derive_key(secret, "adminlog cursors v1"))
 }
 
 /// How long a request waits for a pooled connection before it gets a 503.
@@ -94,11 +101,14 @@ pub struct Running {
 
 pub fn start(settings: &Settings) -> Result<Running, StartError> {
     let db = open_database(&settings.database, settings.pool_size())?;
-    let jwt_secret = match &settings.jwt_secret {
-        Some(secret) => secret.clone(),
-        None => db.secret("jwt_secret", random_secret)?,
+    let secret = signing_key::load_or_create_secret(&settings.secret_key_file).map_err(StartError::SigningKey)?;
+    let session_key = match &settings.jwt_secret {
+        Some(configured) => configured.as_bytes().to_vec(),
+        None => signing_key::derive_key(&secret, "adminlog session tokens v1").to_vec(),
     };
-    let cursor_secret = db.secret("cursor_key", random_secret)?;
+    // Versions before the key file kept these in the database, where every
+    // backup carried them: they are no longer used, and are removed.
+    db.forget_settings(&["jwt_secret", "cursor_key"])?;
     let signer = Arc::new(signing_key::load_or_create(&settings.signing_key_file).map_err(StartError::SigningKey)?);
     let checkpoint_timer = settings
         .checkpoint_interval
@@ -107,16 +117,19 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         static_dir: settings.static_dir.clone(),
         cors_origins: settings.cors_origins.clone(),
         db: db.clone(),
-        tokens: TokenKeys::new(jwt_secret.as_bytes()),
-        cursors: CursorKey::new(cursor_secret.as_bytes()),
+        tokens: TokenKeys::new(&session_key),
+        cursors: cursor_key(&secret),
+        devices: DeviceTokens::new(&signing_key::derive_key(&secret, "adminlog login devices v1")),
         metrics: Metrics::default(),
         admission: Admission::new(settings.max_in_flight()),
         signer,
+        checkpoint_reuse: time::Duration::try_from(settings.checkpoint_reuse).unwrap_or(time::Duration::MINUTE),
         checkpoint_timer,
     });
     let listener =
         TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;
+    let connections = ConnectionCounts::default();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -129,6 +142,10 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
             .default_service(web::to(http::fallback))
     })
     .workers(settings.workers)
+    // A request head must arrive within this; bodies have their own deadline
+    // (`http::admission`).
+    .client_request_timeout(Duration::from_secs(5))
+    .on_connect(connections.on_connect(settings.max_connections_per_address))
     .listen(listener)
     .map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?
     .shutdown_timeout(5)

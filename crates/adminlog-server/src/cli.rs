@@ -57,8 +57,22 @@ enum Command {
         /// (default: four per pooled database connection).
         #[arg(long, env = "ADMINLOG_MAX_IN_FLIGHT")]
         max_in_flight: Option<usize>,
+        /// Open connections one client address may hold; more are answered
+        /// 429 and closed. 0: no limit (behind a reverse proxy, every client
+        /// shares its address).
+        #[arg(long, env = "ADMINLOG_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 128)]
+        max_connections_per_address: usize,
         #[command(flatten)]
         signing: SigningKeyArgs,
+        /// The server secret (64 hex characters) that session tokens,
+        /// cursors and login device tokens are keyed from; created when
+        /// missing. Share it between processes; keep it out of database backups.
+        #[arg(long, env = "ADMINLOG_SECRET_KEY_FILE", default_value = "adminlog-secret.key")]
+        secret_key_file: std::path::PathBuf,
+        /// Seconds a checkpoint signed on demand (POST checkpoints, evidence
+        /// downloads) is handed out again instead of a new one.
+        #[arg(long, env = "ADMINLOG_CHECKPOINT_REUSE_SECS", default_value_t = 60)]
+        checkpoint_reuse_secs: u64,
         /// Seconds between checkpoint rounds (each organization whose chain
         /// grew gets one); 0 signs only on demand.
         #[arg(long, env = "ADMINLOG_CHECKPOINT_INTERVAL_SECS", default_value_t = 3600)]
@@ -162,8 +176,11 @@ fn run(command: Command) -> Result<(), String> {
             cors_origins,
             workers,
             max_in_flight,
+            max_connections_per_address,
             signing,
+            secret_key_file,
             checkpoint_interval_secs,
+            checkpoint_reuse_secs,
             demo,
             demo_events,
         } => {
@@ -175,7 +192,10 @@ fn run(command: Command) -> Result<(), String> {
                 static_dir: static_dir.join("index.html").is_file().then_some(static_dir),
                 cors_origins,
                 max_in_flight,
+                max_connections_per_address,
                 signing_key_file: signing.signing_key_file,
+                secret_key_file,
+                checkpoint_reuse: std::time::Duration::from_secs(checkpoint_reuse_secs),
                 checkpoint_interval: (checkpoint_interval_secs > 0)
                     .then(|| std::time::Duration::from_secs(checkpoint_interval_secs)),
             };

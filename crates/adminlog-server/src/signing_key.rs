@@ -1,6 +1,8 @@
-//! The checkpoint signing key's file: read at start, created (mode 0600)
-//! when missing. Kept outside the database on purpose: whoever can rewrite
-//! the database must not also be able to sign.
+//! Key files: the checkpoint signing key and the server secret (sessions,
+//! cursors, device tokens), each 32 random bytes as hex, read at start and
+//! created (mode 0600) when missing. Kept outside the database on purpose:
+//! whoever can read or rewrite the database (or a backup of it) must not also
+//! be able to sign checkpoints or forge sessions.
 
 use std::io::Write;
 use std::path::Path;
@@ -12,22 +14,34 @@ use crate::domain::checkpoint::CheckpointSigner;
 /// (mode 0600) when it does not exist. Several processes starting at
 /// once end up with the same key: the file appears atomically.
 pub fn load_or_create(path: &Path) -> Result<CheckpointSigner, String> {
+    load_or_create_secret(path).map(CheckpointSigner::from_seed)
+}
+
+/// The 32 bytes in the key file at `path`, created when missing. Several
+/// processes starting at once end up with the same bytes.
+pub fn load_or_create_secret(path: &Path) -> Result<[u8; 32], String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let seed = unhex::<32>(text.trim())
-                .ok_or_else(|| format!("{} is not a signing key: expected 64 hex characters", path.display()))?;
-            Ok(CheckpointSigner::from_seed(seed))
-        }
+        Ok(text) => unhex::<32>(text.trim())
+            .ok_or_else(|| format!("{} is not a key file: expected 64 hex characters", path.display())),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let mut seed = [0u8; 32];
-            getrandom::getrandom(&mut seed).map_err(|e| format!("no random source for a signing key: {e}"))?;
+            getrandom::getrandom(&mut seed).map_err(|e| format!("no random source for a key: {e}"))?;
             write_new_key(path, &seed)?;
-            tracing::info!(path = %path.display(), "created a checkpoint signing key; keep it outside the database and back it up");
+            tracing::info!(path = %path.display(), "created a key file; keep it outside the database and back it up");
             // Another process may have won the race: use whatever is there.
-            load_or_create(path)
+            load_or_create_secret(path)
         }
-        Err(error) => Err(format!("cannot read the signing key {}: {error}", path.display())),
+        Err(error) => Err(format!("cannot read the key file {}: {error}", path.display())),
     }
+}
+
+/// A key for one purpose, derived from the server secret: HMAC-SHA256 of
+/// `purpose` under it, so no two uses share a key.
+pub fn derive_key(secret: &[u8; 32], purpose: &str) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(purpose.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 /// The key in `path`, or `None` when there is no such file.
@@ -41,7 +55,7 @@ pub fn load_existing(path: &Path) -> Result<Option<CheckpointSigner>, String> {
 
 /// Creates `path` holding `seed` as hex, only if it does not exist yet.
 fn write_new_key(path: &Path, seed: &[u8; 32]) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("cannot create the signing key {}: {e}", path.display());
+    let fail = |e: std::io::Error| format!("cannot create the key file {}: {e}", path.display());
     let staging = path.with_extension(format!("tmp{}", std::process::id()));
     {
         let mut options = std::fs::OpenOptions::new();

@@ -81,6 +81,14 @@ pub struct Administrator {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// Which organization to sign in to, by name: needed only when the same
+    /// email and password belong to administrators of several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// The `device_token` an earlier login from this client returned. With
+    /// it, failed attempts from elsewhere never lock this client out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +99,9 @@ pub struct LoginResponse {
     pub expires_at: OffsetDateTime,
     pub administrator: Administrator,
     pub organization: Organization,
+    /// Keep it and send it with later logins for this email: this client's
+    /// attempts then have their own limit (see `LoginRequest::device_token`).
+    pub device_token: String,
 }
 
 /// Who the caller is: an administrator (with a token) or an API key.

@@ -16,13 +16,84 @@ pub fn csv_timestamp(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC).format(CSV_TIMESTAMP).unwrap_or_default()
 }
 
-/// A cell a spreadsheet would run as a formula gets a leading apostrophe,
-/// which spreadsheets show as text and never evaluate.
+/// A cell a spreadsheet might run as a formula gets a leading apostrophe,
+/// which spreadsheets show as text and never evaluate; the original text
+/// follows it unchanged.
+///
+/// Following OWASP's CSV Injection guidance, a cell is dangerous when
+/// - it starts with a tab or a carriage return, or
+/// - its first character after any leading blanks (Unicode whitespace such
+///   as U+00A0 and U+3000, zero-width and bidirectional marks) starts a formula:
+///   `=`, `+`, `-`, `@`, `|` (DDE), `%`, or their full-width and small forms
+///   (`＝`, `＋`, `－`, `＠`, ...), which some spreadsheets fold to ASCII, or
+/// - it holds a separator a spreadsheet may split a cell on (`,`, `;`, `|`,
+///   tab, line ends, and their full-width forms) followed, after any blanks,
+///   by a formula start: `Doe,=1+1` becomes a formula cell of its own once
+///   re-imported with the wrong delimiter.
+///
+/// Everything else, emails and names with inner hyphens included, is kept
+/// as it is.
 pub fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+    if is_dangerous(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
+}
+
+fn is_dangerous(cell: &str) -> bool {
+    if cell.starts_with(['\t', '\r']) {
+        return true;
+    }
+    // Armed at the start of the cell and after each separator, until the
+    // first character that is not blank.
+    let mut armed = true;
+    for c in cell.chars() {
+        if armed && FORMULA_STARTS.contains(&c) {
+            return true;
+        }
+        if SEPARATORS.contains(&c) {
+            armed = true;
+        } else if !is_blank(c) {
+            armed = false;
+        }
+    }
+    false
+}
+
+/// Characters that start a formula, or a DDE command, in some spreadsheet.
+const FORMULA_STARTS: &[char] = &[
+    '=', '+', '-', '@', '|', '%', //
+    '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}', '\u{FF5C}', '\u{FF05}', // full-width ＝＋－＠｜％
+    '\u{FE66}', '\u{FE62}', '\u{FE63}', '\u{FE6B}', '\u{FE6A}', // small ﹦﹢﹣﹫﹪
+    '\u{2212}', // minus sign
+];
+
+/// Characters a spreadsheet may split a cell on when it guesses the delimiter.
+const SEPARATORS: &[char] = &[
+    ',', ';', '|', '\t', '\r', '\n', //
+    '\u{FF0C}', '\u{FF1B}', '\u{FF5C}', // full-width ，；｜
+    '\u{FE50}', '\u{FE54}', // small ﹐﹔
+];
+
+/// What a spreadsheet may trim, or never show, before a cell's first visible
+/// character: Unicode whitespace (ASCII blanks, U+00A0, U+3000, ...) and
+/// zero-width, joiner, bidirectional and other invisible format characters.
+fn is_blank(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00AD}' // soft hyphen
+                | '\u{034F}' // combining grapheme joiner
+                | '\u{061C}' // Arabic letter mark
+                | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' // Hangul fillers
+                | '\u{180E}' // Mongolian vowel separator
+                | '\u{200B}'..='\u{200F}' // zero-width space, joiners, direction marks
+                | '\u{202A}'..='\u{202E}' // bidirectional embeddings
+                | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+                | '\u{2066}'..='\u{206F}' // bidirectional isolates, deprecated format
+                | '\u{FEFF}' // zero-width no-break space (BOM)
+        )
 }
 
 /// The six cells of one event, in column order, before CSV quoting.
@@ -91,5 +162,80 @@ mod tests {
             assert!(neutralise_formula(bad).starts_with('\''), "{bad:?}");
         }
         assert_eq!(neutralise_formula("john"), "john");
+    }
+
+    /// Every form OWASP's CSV Injection guidance lists, and the ones
+    /// spreadsheets reach after trimming or splitting a cell.
+    const DANGEROUS: &[&str] = &[
+        "=1+1",
+        "+1",
+        "-1",
+        "@SUM(1)",
+        "\t=1",
+        "\r=1",
+        "\n=1",
+        " =HYPERLINK(\"x\")",
+        "  \t +1",
+        "\u{a0}=1",
+        "\u{3000}=1",
+        "\u{2003}-1",
+        "\u{200b}=1",
+        "\u{feff}@SUM(1)",
+        "\u{200b}\u{a0}\u{3000}=1",
+        "\u{ff1d}1+1",
+        "\u{ff0b}1",
+        "\u{ff0d}1",
+        "\u{ff20}SUM(1)",
+        " \u{ff1d}1",
+        ";=1+1",
+        "|calc",
+        " |calc",
+        "%0A=1",
+        "a;=1",
+        "a,=1+1",
+        "a|=1",
+        "a; =1",
+        "a,\u{a0}+1",
+        "a;\u{ff1d}1",
+        "john,-1",
+        "x@y.io;@SUM(1)",
+    ];
+
+    #[test]
+    fn every_formula_form_is_neutralised_and_kept_whole() {
+        for bad in DANGEROUS {
+            assert_eq!(neutralise_formula(bad), format!("'{bad}"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ordinary_values_are_untouched() {
+        for fine in [
+            "",
+            "john",
+            "john.doe",
+            "a-b@x.io",
+            "Office VPN",
+            "Sales, EMEA",
+            "Doe, John",
+            "a;b",
+            "x|y",
+            " john",
+            "\u{a0}john",
+            "vpn-1.example",
+            "100%",
+            "O'Brien",
+            "Zo\u{eb} (ops)",
+            "50% off; 2 left",
+        ] {
+            assert_eq!(neutralise_formula(fine), fine, "{fine:?}");
+            assert!(matches!(neutralise_formula(fine), std::borrow::Cow::Borrowed(_)), "{fine:?}");
+        }
+    }
+
+    #[test]
+    fn neutralised_cells_survive_csv_quoting() {
+        let row = write(&[event(Action::EDIT_USER, "a,=1+1", "\u{ff1d}1")]);
+        assert_eq!(row, "2016-06-09T13:59:24Z,EDIT_USER,,,\"'a,=1+1\",'\u{ff1d}1\n");
     }
 }

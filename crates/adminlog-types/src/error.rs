@@ -25,6 +25,8 @@ pub enum ErrorCode {
     Conflict,
     PayloadTooLarge,
     UnsupportedMediaType,
+    /// The request body did not arrive in time; send it again, faster.
+    RequestTimeout,
     /// Too many attempts; the `Retry-After` header says when to try again.
     TooManyRequests,
     /// The server is overloaded or its database is unreachable; retry later.

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use time::format_description::well_known::Rfc3339;
-use time::{Date, Duration, OffsetDateTime, Time};
+use time::{Date, OffsetDateTime, Time};
 
 use crate::{Action, Problem};
 
@@ -19,7 +19,29 @@ pub const MAX_EXPORT_ROWS: usize = 10_000;
 const DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
+/// The first day a bound may name.
+const FIRST_DAY: Date = time::macros::date!(0000 - 01 - 01);
+/// The last day a bound may name. `to=9999-12-31` is a legitimate "until
+/// forever": every stored event is before its end.
+const LAST_DAY: Date = time::macros::date!(9999 - 12 - 31);
+
+/// The last microsecond of a day: stored times have microsecond precision.
+const LAST_MICROSECOND: Time = time::macros::time!(23:59:59.999999);
+
 /// `from` or `to`: a whole UTC day or an exact instant.
+///
+/// A bound is always between 0000-01-01 and 9999-12-31 in UTC: the
+/// years `YYYY-MM-DD` and RFC 3339 can write with four digits, so every
+/// bound prints back and its start and end are computed without overflow
+/// (as microseconds since 1970 they are far inside `i64`). Anything outside
+/// (`+10000-01-01`, `-0001-12-31`, or an instant whose offset carries it past
+/// year 9999 or before year 0 in UTC) is refused by [`TimeBound::parse`],
+/// never clamped, whatever range the `time` crate is built with.
+///
+/// Inside that range nothing is clamped either, and nothing needs to be:
+/// stored events lie between 1970 (ingestion refuses earlier timestamps) and
+/// a few minutes past the server's clock, so a `from` before 1970 or a `to`
+/// at the end of 9999 simply means "no bound" on that side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeBound {
     Day(Date),
@@ -28,14 +50,25 @@ pub enum TimeBound {
 
 impl TimeBound {
     pub fn parse(text: &str) -> Result<TimeBound, String> {
+        let in_range = |day: Date| (FIRST_DAY..=LAST_DAY).contains(&day);
+        let out_of_range = || {
+            format!(
+                "`{text}` is outside the dates this service can represent, 0000-01-01 to 9999-12-31 (UTC): \
+                 leave the parameter out for an open range"
+            )
+        };
         if let Ok(day) = Date::parse(text, DATE_FORMAT) {
-            return Ok(TimeBound::Day(day));
+            return if in_range(day) { Ok(TimeBound::Day(day)) } else { Err(out_of_range()) };
         }
-        OffsetDateTime::parse(text, &Rfc3339)
-            .map(|instant| TimeBound::Instant(instant.to_offset(time::UtcOffset::UTC)))
-            .map_err(|_| {
-                format!("`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 instant (2016-06-09T13:59:24Z)")
-            })
+        let instant = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+            format!("`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 instant (2016-06-09T13:59:24Z)")
+        })?;
+        // Checked: near the ends of the range an offset can carry the UTC
+        // instant out of it, where `to_offset` would panic.
+        match instant.checked_to_offset(time::UtcOffset::UTC) {
+            Some(utc) if in_range(utc.date()) => Ok(TimeBound::Instant(utc)),
+            _ => Err(out_of_range()),
+        }
     }
 
     /// The first instant this bound lets through when used as `from`.
@@ -47,10 +80,11 @@ impl TimeBound {
     }
 
     /// The last instant this bound lets through when used as `to`: a day
-    /// includes all of itself.
+    /// includes all of itself. No arithmetic, so even the last day of the
+    /// calendar has an end.
     pub fn end(self) -> OffsetDateTime {
         match self {
-            TimeBound::Day(day) => day.with_time(Time::MIDNIGHT).assume_utc() + Duration::DAY - Duration::MICROSECOND,
+            TimeBound::Day(day) => day.with_time(LAST_MICROSECOND).assume_utc(),
             TimeBound::Instant(instant) => instant,
         }
     }
@@ -283,6 +317,100 @@ mod tests {
         assert!(LogQuery::parse("header=true", QueryKind::Page).is_err());
         assert!(LogQuery::parse("limit=5", QueryKind::Export).is_err());
         assert!(parse("limit=5&limit=6").is_err());
+    }
+
+    #[test]
+    fn a_to_at_the_end_of_time_is_accepted() {
+        let q = parse("to=9999-12-31").unwrap();
+        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 23:59:59.999999 UTC));
+        let q = parse("from=2020-01-01&to=9999-12-31").unwrap();
+        assert_eq!(q.filter.from.unwrap().start(), datetime!(2020-01-01 0:00 UTC));
+        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 23:59:59.999999 UTC));
+        assert!(LogQuery::parse("from=2020-01-01&to=9999-12-31", QueryKind::Export).is_ok());
+    }
+
+    #[test]
+    fn the_first_and_last_representable_days_are_accepted() {
+        let q = parse("from=9999-12-31").unwrap();
+        assert_eq!(q.filter.from.unwrap().start(), datetime!(9999-12-31 0:00 UTC));
+        let q = parse("from=9999-12-31&to=9999-12-31").unwrap();
+        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 23:59:59.999999 UTC));
+        let q = parse("from=0001-01-01&to=0001-01-01").unwrap();
+        assert_eq!(q.filter.from.unwrap().start(), datetime!(0001-01-01 0:00 UTC));
+        assert_eq!(q.filter.to.unwrap().end(), datetime!(0001-01-01 23:59:59.999999 UTC));
+        let q = parse("from=0000-01-01&to=0000-01-01").unwrap();
+        assert_eq!(q.filter.from.unwrap().start(), datetime!(0000-01-01 0:00 UTC));
+    }
+
+    #[test]
+    fn days_beyond_four_digit_years_are_refused_naming_the_parameter() {
+        for (qs, field) in [
+            ("to=%2B10000-01-01", "to"),
+            ("to=10000-01-01", "to"),
+            ("from=%2B10000-01-01", "from"),
+            ("from=%2B99999-12-31", "from"),
+            ("to=-0001-12-31", "to"),
+            ("from=-9999-01-01", "from"),
+        ] {
+            let problems = parse(qs).unwrap_err();
+            assert_eq!(problems.len(), 1, "{qs}: {problems:?}");
+            assert_eq!(problems[0].field, field, "{qs}");
+        }
+    }
+
+    #[test]
+    fn instants_at_the_extremes() {
+        let q = parse("to=9999-12-31T23:59:59.999999999Z").unwrap();
+        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 23:59:59.999999999 UTC));
+        let q = parse("from=0000-01-01T00:00:00Z").unwrap();
+        assert_eq!(q.filter.from.unwrap().start(), datetime!(0000-01-01 0:00 UTC));
+        // An offset that keeps the instant inside the range is fine.
+        let q = parse("from=0000-01-01T00:00:00-01:00&to=9999-12-31T23:59:59%2B01:00").unwrap();
+        assert_eq!(q.filter.from.unwrap().start(), datetime!(0000-01-01 1:00 UTC));
+        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 22:59:59 UTC));
+        // Written near the edge, but in UTC past year 9999 or before year 0.
+        for (qs, field) in [
+            ("to=9999-12-31T23:59:59-01:00", "to"),
+            ("from=9999-12-31T23:00:00-23:59", "from"),
+            ("from=0000-01-01T00:00:00%2B01:00", "from"),
+            ("to=0000-01-01T00:00:00%2B00:01", "to"),
+            ("to=%2B10000-01-01T00:00:00Z", "to"),
+            ("from=99999-01-01T00:00:00Z", "from"),
+        ] {
+            let problems = parse(qs).unwrap_err();
+            assert_eq!(problems.len(), 1, "{qs}: {problems:?}");
+            assert_eq!(problems[0].field, field, "{qs}");
+        }
+    }
+
+    #[test]
+    fn every_accepted_extreme_prints_back() {
+        for qs in [
+            "to=9999-12-31",
+            "from=0000-01-01",
+            "from=0001-01-01&to=9999-12-31",
+            "to=9999-12-31T23:59:59.999999999Z",
+            "from=0000-01-01T00:00:00-01:00",
+            "to=9999-12-31T23:59:59%2B01:00",
+        ] {
+            let query = parse(qs).unwrap();
+            let printed = query.to_query_string(QueryKind::Page);
+            assert_eq!(parse(&printed), Ok(query), "{qs} printed as {printed}");
+        }
+    }
+
+    #[test]
+    fn from_after_to_is_refused_at_the_extremes_too() {
+        for qs in [
+            "from=9999-12-31&to=0000-01-01",
+            "from=9999-12-31&to=9999-12-30",
+            "from=9999-12-31T00:00:00.000001Z&to=9999-12-31T00:00:00Z",
+        ] {
+            let problems = parse(qs).unwrap_err();
+            assert_eq!(problems.len(), 1, "{qs}");
+            assert_eq!(problems[0].field, "from", "{qs}");
+            assert!(problems[0].message.contains("after"), "{qs}");
+        }
     }
 
     #[test]

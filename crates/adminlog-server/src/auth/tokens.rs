@@ -6,6 +6,8 @@ use time::{Duration, OffsetDateTime};
 
 pub const TOKEN_LIFETIME: Duration = Duration::hours(12);
 const ISSUER: &str = "adminlog";
+/// Clock difference tolerated between server processes.
+const LEEWAY_SECS: i64 = 30;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -54,14 +56,26 @@ impl TokenKeys {
     }
 
     /// The claims of a token this server signed that is valid now. Only HS256
-    /// is accepted, whatever the token's header says.
+    /// is accepted, whatever the token's header says, and no token lives
+    /// longer than [`TOKEN_LIFETIME`] from when it was issued, whatever its
+    /// `exp` claims (a correctly signed ten-year token is refused).
     pub fn verify(&self, token: &str) -> Option<Claims> {
+        self.verify_at(token, OffsetDateTime::now_utc())
+    }
+
+    fn verify_at(&self, token: &str, now: OffsetDateTime) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS as u64;
         validation.validate_nbf = true;
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "nbf", "sub", "iss"]);
-        decode::<Claims>(token, &self.decoding, &validation).ok().map(|data| data.claims)
+        let claims = decode::<Claims>(token, &self.decoding, &validation).ok()?.claims;
+        let lifetime = TOKEN_LIFETIME.whole_seconds();
+        let now = now.unix_timestamp();
+        let within_lifetime = claims.exp.checked_sub(claims.iat).is_some_and(|span| span <= lifetime)
+            && claims.iat <= now.saturating_add(LEEWAY_SECS)
+            && now <= claims.iat.saturating_add(lifetime + LEEWAY_SECS);
+        within_lifetime.then_some(claims)
     }
 }
 
@@ -137,6 +151,24 @@ mod tests {
         let mut foreign = claims(now);
         foreign.iss = "someone-else".into();
         assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &foreign, secret)).is_none(), "issuer");
+    }
+
+    #[test]
+    fn no_token_outlives_the_server_lifetime_whatever_it_claims() {
+        let secret = b"one secret";
+        let keys = TokenKeys::new(secret);
+        let now = OffsetDateTime::now_utc();
+        let mut ten_years = claims(now);
+        ten_years.exp = (now + Duration::days(3650)).unix_timestamp();
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &ten_years, secret)).is_none(), "long exp");
+        let mut backdated = claims(now - Duration::hours(13));
+        backdated.exp = (now + Duration::hours(1)).unix_timestamp();
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &backdated, secret)).is_none(), "old iat");
+        let mut future = claims(now + Duration::hours(2));
+        future.nbf = now.unix_timestamp();
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &future, secret)).is_none(), "iat ahead");
+        let issued = keys.issue(4, 2, now);
+        assert!(keys.verify_at(&issued.token, now + TOKEN_LIFETIME - Duration::minutes(1)).is_some());
     }
 
     fn issued_payload(keys: &TokenKeys) -> String {

@@ -35,6 +35,15 @@ pub fn check_email(field: &str, value: &str, required: bool, problems: &mut Vec<
     }
 }
 
+/// The form in which two email addresses are compared: NFKC, then lower
+/// case, then NFKC again (lower-casing can produce characters that compose).
+/// `\u{212A}ate@x.io` (a Kelvin sign) and `Kate@x.io` are the same address.
+pub fn email_key(email: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let lowered: String = email.nfkc().collect::<String>().to_lowercase();
+    lowered.nfkc().collect()
+}
+
 /// A required display name.
 pub fn check_name(field: &str, value: &str, problems: &mut Vec<Problem>) {
     if value.trim().is_empty() {
@@ -65,6 +74,15 @@ pub fn into_result(problems: Vec<Problem>) -> Result<(), Vec<Problem>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_keys_fold_case_and_compatibility_forms() {
+        assert_eq!(email_key("\u{212A}ate@Acme.example"), "kate@acme.example");
+        assert_eq!(email_key("KATE@ACME.EXAMPLE"), "kate@acme.example");
+        // Full-width letters are the same address too.
+        assert_eq!(email_key("\u{FF4B}ate@acme.example"), "kate@acme.example");
+        assert_ne!(email_key("kate@acme.example"), email_key("kat@acme.example"));
+    }
 
     fn email_problems(value: &str, required: bool) -> usize {
         let mut problems = Vec::new();

@@ -57,7 +57,15 @@ pub fn validate_event(index: usize, event: NewEvent, now: OffsetDateTime) -> Res
         }
         check_text("event_id", id, MAX_EVENT_ID_CHARS, &mut local);
     }
-    let timestamp = event.timestamp.map(|t| t.to_offset(time::UtcOffset::UTC)).unwrap_or(now);
+    // An offset can carry a timestamp past the calendar's end: checked.
+    let timestamp = match event.timestamp.map(|t| t.checked_to_offset(time::UtcOffset::UTC)) {
+        None => now,
+        Some(Some(utc)) => utc,
+        Some(None) => {
+            local.push(Problem::new("timestamp", "is beyond the last representable time"));
+            now
+        }
+    };
     if timestamp > now + MAX_CLOCK_SKEW {
         local.push(Problem::new("timestamp", "is more than 5 minutes in the future: check the sender's clock"));
     }
@@ -180,6 +188,13 @@ mod tests {
     fn admin_panel_events_need_an_administrator() {
         let problems = validate_batch(vec![json!({"action": "LOG_IN", "source": "admin_panel"})], NOW).unwrap_err();
         assert_eq!(problems[0].field, "admin_email");
+    }
+
+    #[test]
+    fn a_timestamp_pushed_past_the_calendar_by_its_offset_is_a_problem() {
+        let edge = json!({"action": "LOG_IN", "admin_email": "a@x.io", "timestamp": "9999-12-31T23:59:59-01:00"});
+        let problems = validate_batch(vec![edge], NOW).unwrap_err();
+        assert_eq!(problems[0].field, "timestamp");
     }
 
     #[test]

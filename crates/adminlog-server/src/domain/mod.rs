@@ -7,4 +7,5 @@ pub mod cursor;
 pub mod evidence;
 pub mod fields;
 pub mod ingest;
+pub mod strict_json;
 pub mod throttle;

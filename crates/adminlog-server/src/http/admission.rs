@@ -1,18 +1,40 @@
-//! Admission control: a burst larger than the server can serve is refused at
-//! once with a 503 and `Retry-After`, instead of queueing until clients time
-//! out. Only the API is counted; health checks and the browser app's files
-//! are always answered.
+//! Admission control: what a client must do before it costs the server
+//! anything another client needs.
+//!
+//! - A burst larger than the server can serve is refused at once with a 503
+//!   and `Retry-After`, instead of queueing until clients time out.
+//! - An API request's body is read whole, within [`BODY_DEADLINE`], *before*
+//!   it takes one of those slots: a slow or stalled sender costs its own
+//!   connection, never a slot (408 when it runs out of time, 413 when it is
+//!   too large). Request heads have their own deadline (actix-web's
+//!   `client_request_timeout`, set in `app`).
+//! - One client address may hold at most a configured number of open
+//!   connections; further ones are answered 429 and closed.
+//!
+//! Only the API takes slots; health checks and the browser app's files are
+//! always answered.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Extensions, Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, ConnectionType};
 use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
+use actix_web::{web, HttpMessage, ResponseError};
+use bytes::BytesMut;
+use futures_util::StreamExt;
 use tokio::sync::Semaphore;
 
 use super::error::ApiError;
 use super::state::AppState;
+use super::MAX_BODY_BYTES;
+
+/// How long a client may take to send a request body: a full batch of 1,000
+/// events is a few hundred kilobytes, seconds even on a poor link.
+pub const BODY_DEADLINE: Duration = Duration::from_secs(10);
 
 /// How many API requests may be in the server at once.
 pub struct Admission {
@@ -26,13 +48,30 @@ impl Admission {
 }
 
 pub async fn admit(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.conn_data::<ConnectionTicket>().is_some_and(|ticket| ticket.over_limit) {
+        let mut response = ApiError::TooManyConnections.error_response();
+        response.head_mut().set_connection_type(ConnectionType::Close);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (Some(state), true) = (state, req.path().starts_with("/api/")) else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let body = match read_body(req.take_payload(), declared).await {
+        Ok(body) => body,
+        Err(refusal) => {
+            let mut response = refusal.error_response();
+            // The rest of a refused body is never read: the connection cannot be reused.
+            response.head_mut().set_connection_type(ConnectionType::Close);
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+    };
+    req.set_payload(Payload::from(body));
     // The slot is held until the response head is ready; a CSV export's body
     // streams after that, bounded by the connection pool instead.
     match state.admission.slots.clone().try_acquire_owned() {
@@ -41,5 +80,106 @@ pub async fn admit(
             let refusal = ApiError::Unavailable("too many requests in flight".into());
             Ok(req.into_response(refusal.error_response()).map_into_right_body())
         }
+    }
+}
+
+/// The whole body, at most [`MAX_BODY_BYTES`], within [`BODY_DEADLINE`].
+async fn read_body(mut payload: Payload, declared: Option<usize>) -> Result<bytes::Bytes, ApiError> {
+    let too_large = || ApiError::PayloadTooLarge(format!("the body is larger than {MAX_BODY_BYTES} bytes"));
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let deadline = tokio::time::Instant::now() + BODY_DEADLINE;
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(0));
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, payload.next()).await.map_err(|_| {
+            ApiError::RequestTimeout(format!(
+                "the request body did not arrive within {} seconds",
+                BODY_DEADLINE.as_secs()
+            ))
+        })?;
+        match chunk {
+            None => return Ok(body.freeze()),
+            Some(Ok(bytes)) => {
+                if body.len() + bytes.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&bytes);
+            }
+            Some(Err(error)) => {
+                return Err(ApiError::InvalidRequest(format!("the request body is malformed: {error}")))
+            }
+        }
+    }
+}
+
+/// Open connections per client address, shared by every worker.
+#[derive(Clone, Default)]
+pub struct ConnectionCounts {
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// Stored in each connection's data: counts the connection while it is open.
+pub struct ConnectionTicket {
+    counts: ConnectionCounts,
+    address: IpAddr,
+    /// The connection is beyond its address's limit: every request on it is refused.
+    over_limit: bool,
+}
+
+impl ConnectionCounts {
+    /// Counts a new connection from `address`; `limit` 0 means no limit.
+    pub fn open(&self, address: IpAddr, limit: usize) -> ConnectionTicket {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = open.entry(address).or_insert(0);
+        *count += 1;
+        ConnectionTicket { counts: self.clone(), address, over_limit: limit > 0 && *count > limit }
+    }
+
+    /// The `HttpServer::on_connect` callback: a ticket for each TCP connection.
+    pub fn on_connect(&self, limit: usize) -> impl Fn(&dyn std::any::Any, &mut Extensions) + Send + Sync + 'static {
+        let counts = self.clone();
+        move |connection, data| {
+            let address = connection
+                .downcast_ref::<actix_web::rt::net::TcpStream>()
+                .and_then(|stream| stream.peer_addr().ok())
+                .map(|peer| peer.ip());
+            if let Some(address) = address {
+                data.insert(counts.open(address, limit));
+            }
+        }
+    }
+}
+
+impl Drop for ConnectionTicket {
+    fn drop(&mut self) {
+        let mut open = self.counts.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.address);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_beyond_an_address_limit_are_marked_and_released_on_close() {
+        let counts = ConnectionCounts::default();
+        let one: IpAddr = "10.0.0.1".parse().unwrap();
+        let other: IpAddr = "10.0.0.2".parse().unwrap();
+        let first = counts.open(one, 2);
+        let second = counts.open(one, 2);
+        let third = counts.open(one, 2);
+        assert!(!first.over_limit && !second.over_limit && third.over_limit);
+        assert!(!counts.open(other, 2).over_limit, "another address has its own count");
+        drop(third);
+        drop(second);
+        assert!(!counts.open(one, 2).over_limit);
+        assert!(!counts.open(one, 0).over_limit, "0 means no limit");
     }
 }

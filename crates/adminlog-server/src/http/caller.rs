@@ -53,8 +53,10 @@ fn caller_from_claims(state: &AppState, claims: Claims) -> Result<Caller, ApiErr
     let admin_id: i64 = claims.sub.parse().map_err(|_| ApiError::Unauthorized(INVALID))?;
     // The role comes from the database, not the token: a demotion or removal
     // takes effect on the next request.
+    let issued_at =
+        time::OffsetDateTime::from_unix_timestamp(claims.iat).map_err(|_| ApiError::Unauthorized(INVALID))?;
     let (admin, tenant) =
-        state.db.token_session(claims.org, admin_id, &claims.jti)?.ok_or(ApiError::Unauthorized(INVALID))?;
+        state.db.token_session(claims.org, admin_id, &claims.jti, issued_at)?.ok_or(ApiError::Unauthorized(INVALID))?;
     Ok(Caller {
         tenant,
         principal: Principal::Administrator {

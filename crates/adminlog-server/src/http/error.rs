@@ -29,8 +29,12 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("too many failed attempts: try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
+    #[error("too many open connections from your address: close idle ones, then retry")]
+    TooManyConnections,
     #[error("the service is busy or its database is unreachable: retry shortly")]
     Unavailable(String),
     #[error("an unexpected error occurred; it has been logged")]
@@ -51,7 +55,8 @@ impl ApiError {
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
-            ApiError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            ApiError::RequestTimeout(_) => ErrorCode::RequestTimeout,
+            ApiError::TooManyRequests { .. } | ApiError::TooManyConnections => ErrorCode::TooManyRequests,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -88,7 +93,8 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooManyRequests { .. } | ApiError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -105,7 +111,7 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            ApiError::Unavailable(_) => {
+            ApiError::Unavailable(_) | ApiError::TooManyConnections => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
             ApiError::Unauthorized(_) | ApiError::InvalidCredentials => {

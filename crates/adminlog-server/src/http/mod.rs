@@ -16,7 +16,7 @@ use actix_web::web;
 use error::ApiError;
 use handlers::{admin_logs, administrators, api_keys, integrity, ops, session};
 
-pub use admission::{admit, Admission};
+pub use admission::{admit, Admission, ConnectionCounts};
 pub use cors::cross_origin;
 pub use telemetry::{json_fallback, record_request};
 

@@ -16,9 +16,13 @@ pub struct AppState {
     pub db: Db,
     pub tokens: TokenKeys,
     pub cursors: CursorKey,
+    /// Login device tokens (see `domain::throttle`).
+    pub devices: crate::domain::throttle::DeviceTokens,
     pub metrics: Metrics,
     pub admission: Admission,
     pub signer: std::sync::Arc<CheckpointSigner>,
+    /// See `app::Settings::checkpoint_reuse`.
+    pub checkpoint_reuse: time::Duration,
     /// Stops the periodic checkpoint signer when the server goes away.
     pub checkpoint_timer: Option<crate::housekeeping::CheckpointTimer>,
 }

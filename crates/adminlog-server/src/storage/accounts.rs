@@ -112,10 +112,7 @@ fn tenant(row: (i64, String, String)) -> StorageResult<Tenant> {
     Ok(Tenant { id: row.0, name: row.1, plan: row.2.parse().map_err(StorageError::Corrupt)? })
 }
 
-/// The directory key of an email: logging in ignores case.
-fn directory_key(email: &str) -> String {
-    email.to_lowercase()
-}
+use crate::domain::fields::email_key;
 
 impl Db {
     pub fn tenant(&self, org_id: i64) -> StorageResult<Tenant> {
@@ -174,36 +171,45 @@ impl Db {
         })
     }
 
-    /// The administrator an email logs in as, in any organization.
-    pub fn admin_by_email(&self, email: &str) -> StorageResult<Option<AdminRecord>> {
-        let key = directory_key(email);
+    /// The administrators an email may log in as: one per organization that
+    /// has the (normalised) address, by organization id.
+    pub fn admins_by_email(&self, email: &str) -> StorageResult<Vec<AdminRecord>> {
+        let key = email_key(email);
         self.read(|conn| {
-            let entry: Option<(i64, i64)> = on_any!(conn, |c| admin_directory::table
-                .find(&key)
+            let entries: Vec<(i64, i64)> = on_any!(conn, |c| admin_directory::table
+                .filter(admin_directory::email.eq(&key))
+                .order(admin_directory::org_id)
                 .select((admin_directory::org_id, admin_directory::admin_id))
-                .first(c)
-                .optional())?;
-            match entry {
-                Some((org_id, id)) => admin_in(conn, org_id, id),
-                None => Ok(None),
+                .load(c))?;
+            let mut admins = Vec::with_capacity(entries.len());
+            for (org_id, id) in entries {
+                admins.extend(admin_in(conn, org_id, id)?);
             }
+            Ok(admins)
         })
     }
 
     /// What a request needs about a session token's administrator, read on
-    /// one connection: `None` when the token was revoked or the administrator
-    /// or organization is gone.
+    /// one connection: `None` when the token was revoked, the administrator
+    /// or organization is gone, or the token was issued before this
+    /// administrator existed (ids are never reused, and this also holds for
+    /// ids handed out again before that rule, by older versions).
     pub fn token_session(
         &self,
         org_id: i64,
         admin_id: i64,
         token_id: &str,
+        issued_at: OffsetDateTime,
     ) -> StorageResult<Option<(AdminRecord, Tenant)>> {
         self.read(|conn| {
             if super::security::revoked_in(conn, org_id, token_id)? {
                 return Ok(None);
             }
             let Some(admin) = admin_in(conn, org_id, admin_id)? else { return Ok(None) };
+            // Token times are whole seconds: compare at that resolution.
+            if issued_at.unix_timestamp() < admin.created_at.unix_timestamp() {
+                return Ok(None);
+            }
             Ok(existing_tenant(conn, org_id)?.map(|tenant| (admin, tenant)))
         })
     }
@@ -232,20 +238,21 @@ impl Db {
     }
 
     /// Adds an administrator and the events that record it, atomically. An
-    /// email already used anywhere is a conflict.
+    /// email already used in this organization is a conflict; other
+    /// organizations' addresses are neither visible nor in the way.
     pub fn create_admin(&self, org_id: i64, admin: &NewAdmin<'_>, log: &[EventDraft]) -> StorageResult<AdminRecord> {
         self.write(|conn| {
-            let id: i64 = on_any!(conn, |c| administrators::table
-                .filter(administrators::org_id.eq(org_id))
-                .select(diesel::dsl::max(administrators::id))
-                .first::<Option<i64>>(c))?
-            .unwrap_or(0)
-                + 1;
+            let id: i64 = on_any!(conn, |c| diesel::update(organizations::table.find(org_id))
+                .set(organizations::last_admin_id.eq(organizations::last_admin_id + 1))
+                .returning(organizations::last_admin_id)
+                .get_result(c)
+                .optional())?
+            .ok_or(StorageError::NotFound)?;
             let now = to_micros(OffsetDateTime::now_utc());
-            let taken = "an administrator with this email already exists";
+            let taken = "this organization already has an administrator with this email";
             on_any!(conn, |c| diesel::insert_into(admin_directory::table)
                 .values((
-                    admin_directory::email.eq(directory_key(admin.email)),
+                    admin_directory::email.eq(email_key(admin.email)),
                     admin_directory::org_id.eq(org_id),
                     admin_directory::admin_id.eq(id),
                 ))
@@ -329,12 +336,12 @@ impl Db {
         log: &[EventDraft],
     ) -> StorageResult<ApiKeyRecord> {
         self.write(|conn| {
-            let id: i64 = on_any!(conn, |c| api_keys::table
-                .filter(api_keys::org_id.eq(org_id))
-                .select(diesel::dsl::max(api_keys::id))
-                .first::<Option<i64>>(c))?
-            .unwrap_or(0)
-                + 1;
+            let id: i64 = on_any!(conn, |c| diesel::update(organizations::table.find(org_id))
+                .set(organizations::last_key_id.eq(organizations::last_key_id + 1))
+                .returning(organizations::last_key_id)
+                .get_result(c)
+                .optional())?
+            .ok_or(StorageError::NotFound)?;
             let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
             on_any!(conn, |c| diesel::insert_into(api_keys::table)
                 .values((

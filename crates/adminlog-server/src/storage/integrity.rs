@@ -223,9 +223,38 @@ impl Db {
 
     /// Signs the organization's current head and keeps the checkpoint.
     pub fn sign_checkpoint(&self, org_id: i64, signer: &CheckpointSigner) -> StorageResult<Checkpoint> {
+        self.checkpoint_on_demand(org_id, signer, time::Duration::ZERO).map(|(checkpoint, _)| checkpoint)
+    }
+
+    /// A checkpoint of the current head for a caller who asked for one: the
+    /// latest stored one when it already covers the head or was signed less
+    /// than `reuse_within` ago, otherwise a new one. Says whether it is new.
+    /// Every checkpoint is checked again by each verification, so callers
+    /// must not be able to multiply them.
+    pub fn checkpoint_on_demand(
+        &self,
+        org_id: i64,
+        signer: &CheckpointSigner,
+        reuse_within: time::Duration,
+    ) -> StorageResult<(Checkpoint, bool)> {
         self.write(|conn| {
             let (last_id, head) = head_of(conn, org_id)?;
-            let checkpoint = signer.sign(org_id, last_id, &head, time::OffsetDateTime::now_utc());
+            let now = time::OffsetDateTime::now_utc();
+            let latest: Option<CheckpointRow> = on_any!(conn, |c| checkpoints::table
+                .filter(checkpoints::org_id.eq(org_id))
+                .order(checkpoints::id.desc())
+                .select(CheckpointRow::as_select())
+                .first(c)
+                .optional())?;
+            if let Some(latest) = latest.map(Checkpoint::from) {
+                let signed_at =
+                    time::OffsetDateTime::parse(&latest.signed_at, &time::format_description::well_known::Rfc3339).ok();
+                let recent = signed_at.is_some_and(|at| now - at < reuse_within);
+                if latest.last_event_id == last_id || recent {
+                    return Ok((latest, false));
+                }
+            }
+            let checkpoint = signer.sign(org_id, last_id, &head, now);
             on_any!(conn, |c| diesel::insert_into(checkpoints::table)
                 .values((
                     checkpoints::org_id.eq(checkpoint.org_id),
@@ -236,7 +265,7 @@ impl Db {
                     checkpoints::signature.eq(&checkpoint.signature),
                 ))
                 .execute(c))?;
-            Ok(checkpoint)
+            Ok((checkpoint, true))
         })
     }
 

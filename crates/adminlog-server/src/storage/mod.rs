@@ -288,8 +288,16 @@ impl Db {
 }
 
 /// Microseconds since the Unix epoch: how every time is stored.
+///
+/// Rounds down (so a bound before 1970 with a fraction of a microsecond
+/// stays on the right side of a stored time) and saturates instead of
+/// wrapping. Every instant a query bound can hold (years 0000 to 9999, see
+/// `TimeBound`) and every stored event (1970 to now) is well inside `i64`;
+/// should a wider instant ever arrive, saturation keeps filters sound: a `to`
+/// past the end becomes "no upper bound", a `from` past it matches nothing.
 pub fn to_micros(at: time::OffsetDateTime) -> i64 {
-    (at.unix_timestamp_nanos() / 1_000) as i64
+    let micros = at.unix_timestamp_nanos().div_euclid(1_000);
+    i64::try_from(micros).unwrap_or(if micros < 0 { i64::MIN } else { i64::MAX })
 }
 
 pub fn from_micros(micros: i64) -> time::OffsetDateTime {

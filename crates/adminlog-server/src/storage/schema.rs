@@ -16,6 +16,8 @@ diesel::table! {
         last_event_id -> BigInt,
         last_term_id -> BigInt,
         chain_head -> Nullable<Binary>,
+        last_admin_id -> BigInt,
+        last_key_id -> BigInt,
     }
 }
 
@@ -32,7 +34,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    admin_directory (email) {
+    admin_directory (email, org_id) {
         email -> Text,
         org_id -> BigInt,
         admin_id -> BigInt,
@@ -60,10 +62,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (id) {
-        id -> BigInt,
+    login_attempts (scope) {
         scope -> Text,
-        at -> BigInt,
+        window_start -> BigInt,
+        attempts -> BigInt,
     }
 }
 

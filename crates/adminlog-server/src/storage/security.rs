@@ -1,26 +1,20 @@
-//! Server secrets, revoked tokens and failed logins: state every server
+//! Server secrets, revoked tokens and login attempts: state every server
 //! process must share, so it lives in the database.
 
 use diesel::prelude::*;
 
-use super::schema::{login_failures, revoked_tokens, settings};
+use diesel::sql_types::{BigInt, Text};
+
+use super::schema::{login_attempts, revoked_tokens, settings};
 use super::{on_any, AnyConn, Db, StorageResult};
+use crate::domain::throttle::{Bucket, Count, LONGEST_WINDOW_MICROS};
 
 impl Db {
-    /// The stored secret `name`, creating it with `generate` on first use.
-    /// Two processes starting together agree on one value.
-    pub fn secret(&self, name: &str, generate: impl FnOnce() -> String) -> StorageResult<String> {
-        let fresh = generate();
+    /// Removes stored settings, such as secrets older versions kept here.
+    pub fn forget_settings(&self, names: &[&str]) -> StorageResult<()> {
         self.write(|conn| {
-            on_any!(conn, |c| {
-                diesel::insert_into(settings::table)
-                    .values((settings::name.eq(name), settings::value.eq(&fresh)))
-                    .on_conflict(settings::name)
-                    .do_nothing()
-                    .execute(c)?;
-                settings::table.find(name).select(settings::value).first(c)
-            })
-            .map_err(Into::into)
+            on_any!(conn, |c| diesel::delete(settings::table.filter(settings::name.eq_any(names))).execute(c))?;
+            Ok(())
         })
     }
 
@@ -49,46 +43,73 @@ impl Db {
         })
     }
 
-    /// Failed logins of `scope` since `since`, oldest first.
-    pub fn failed_logins(&self, scope: &str, since_micros: i64) -> StorageResult<Vec<i64>> {
-        self.read(|conn| {
-            Ok(on_any!(conn, |c| login_failures::table
-                .filter(login_failures::scope.eq(scope))
-                .filter(login_failures::at.ge(since_micros))
-                .order(login_failures::at)
-                .select(login_failures::at)
-                .load(c))?)
-        })
-    }
-
-    pub fn record_failed_login(
-        &self,
-        scopes: &[String],
-        at_micros: i64,
-        forget_before_micros: i64,
-    ) -> StorageResult<()> {
+    /// Counts one login attempt in each bucket, atomically (one upsert per
+    /// counter, in one transaction), and says how long to wait when any
+    /// bucket is over its limit. Counting comes first, so parallel attempts
+    /// see each other.
+    pub fn reserve_login_attempt(&self, buckets: &[Bucket], now_micros: i64) -> StorageResult<Option<u64>> {
         self.write(|conn| {
-            on_any!(conn, |c| {
-                diesel::delete(login_failures::table.filter(login_failures::at.lt(forget_before_micros))).execute(c)?;
-                for scope in scopes {
-                    diesel::insert_into(login_failures::table)
-                        .values((login_failures::scope.eq(scope), login_failures::at.eq(at_micros)))
-                        .execute(c)?;
+            let forget_before = now_micros - LONGEST_WINDOW_MICROS;
+            on_any!(conn, |c| diesel::delete(
+                login_attempts::table.filter(login_attempts::window_start.lt(forget_before))
+            )
+            .execute(c))?;
+            let mut wait: Option<u64> = None;
+            for bucket in buckets {
+                let window_ended = now_micros - bucket.limit.window_micros;
+                let query = match conn {
+                    AnyConn::Sqlite(_) => SQLITE_COUNT_ATTEMPT,
+                    AnyConn::Pg(_) => POSTGRES_COUNT_ATTEMPT,
+                };
+                let row: AttemptRow = on_any!(conn, |c| diesel::sql_query(query)
+                    .bind::<Text, _>(&bucket.scope)
+                    .bind::<BigInt, _>(now_micros)
+                    .bind::<BigInt, _>(window_ended)
+                    .get_result(c))?;
+                let count = Count { window_start: row.window_start, attempts: row.attempts };
+                if let Some(seconds) = bucket.limit.retry_after(count, now_micros) {
+                    wait = Some(wait.map_or(seconds, |w| w.max(seconds)));
                 }
-                Ok::<_, diesel::result::Error>(())
-            })?;
-            Ok(())
+            }
+            Ok(wait)
         })
     }
 
-    pub fn clear_failed_logins(&self, scope: &str) -> StorageResult<()> {
+    /// Gives back the attempt a successful login counted.
+    pub fn refund_login_attempt(&self, scopes: &[String]) -> StorageResult<()> {
         self.write(|conn| {
-            on_any!(conn, |c| diesel::delete(login_failures::table.filter(login_failures::scope.eq(scope)))
-                .execute(c))?;
+            on_any!(conn, |c| diesel::update(
+                login_attempts::table
+                    .filter(login_attempts::scope.eq_any(scopes))
+                    .filter(login_attempts::attempts.gt(0))
+            )
+            .set(login_attempts::attempts.eq(login_attempts::attempts - 1))
+            .execute(c))?;
             Ok(())
         })
     }
 }
+
+#[derive(diesel::QueryableByName)]
+struct AttemptRow {
+    #[diesel(sql_type = BigInt)]
+    window_start: i64,
+    #[diesel(sql_type = BigInt)]
+    attempts: i64,
+}
+
+/// One attempt more in the counter's window, or a new window when the old
+/// one ended. Both backends evaluate SET against the row as it was.
+const SQLITE_COUNT_ATTEMPT: &str = "INSERT INTO login_attempts (scope, window_start, attempts) VALUES (?1, ?2, 1) \
+     ON CONFLICT (scope) DO UPDATE SET \
+     attempts = CASE WHEN login_attempts.window_start <= ?3 THEN 1 ELSE login_attempts.attempts + 1 END, \
+     window_start = CASE WHEN login_attempts.window_start <= ?3 THEN ?2 ELSE login_attempts.window_start END \
+     RETURNING window_start, attempts";
+const POSTGRES_COUNT_ATTEMPT: &str = "INSERT INTO login_attempts (scope, window_start, attempts) VALUES ($1, $2, 1) \
+     ON CONFLICT (scope) DO UPDATE SET \
+     attempts = CASE WHEN login_attempts.window_start <= $3 THEN 1 ELSE login_attempts.attempts + 1 END, \
+     window_start = CASE WHEN login_attempts.window_start <= $3 THEN $2 ELSE login_attempts.window_start END \
+     RETURNING window_start, attempts";
 
 /// Whether a session token was revoked, on the caller's connection.
 pub(super) fn revoked_in(conn: &mut AnyConn<'_>, org_id: i64, token_id: &str) -> StorageResult<bool> {

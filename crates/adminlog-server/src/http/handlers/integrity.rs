@@ -33,12 +33,16 @@ pub fn verification(check: &ChainCheck) -> ChainVerification {
     }
 }
 
-/// Signs the organization's current chain head now.
+/// Signs the organization's current chain head now (201), or returns the
+/// latest checkpoint (200) when it covers the head or is recent
+/// (`--checkpoint-reuse-secs`): a reader may ask as often as it likes, but
+/// adds at most one checkpoint per interval for every verification to recheck.
 pub async fn sign_checkpoint(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.may_read_logs()?;
     let org_id = caller.tenant.id;
-    let checkpoint = blocking(move || Ok(state.db.sign_checkpoint(org_id, &state.signer)?)).await?;
-    Ok(HttpResponse::Created().json(checkpoint))
+    let (checkpoint, created) =
+        blocking(move || Ok(state.db.checkpoint_on_demand(org_id, &state.signer, state.checkpoint_reuse)?)).await?;
+    Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(checkpoint))
 }
 
 /// The most recent checkpoint, periodic or on demand.
@@ -95,7 +99,15 @@ pub async fn export_evidence(
                 ApiError::Validation(vec![Problem::new("after_id", "names no event of this organization")])
             })?,
         };
-        let checkpoint = prepared.db.sign_checkpoint(org_id, &prepared.signer)?;
+        let (checkpoint, _) = prepared.db.checkpoint_on_demand(org_id, &prepared.signer, prepared.checkpoint_reuse)?;
+        if after_id > checkpoint.last_event_id {
+            let message = format!(
+                "is beyond the last signed event ({}): a newer checkpoint is signed once the latest is {} seconds old",
+                checkpoint.last_event_id,
+                prepared.checkpoint_reuse.whole_seconds()
+            );
+            return Err(ApiError::Validation(vec![Problem::new("after_id", message)]));
+        }
         Ok(EvidenceHeader {
             format: EVIDENCE_FORMAT.to_owned(),
             organization,

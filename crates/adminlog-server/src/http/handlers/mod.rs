@@ -53,11 +53,15 @@ pub fn recorded_download(
 }
 
 /// Parses a JSON body ourselves so every failure has our error shape and the
-/// problem's position.
+/// problem's position. A body that repeats a key in any object, or nests
+/// deeper than any of ours, is refused before it is read: see
+/// [`crate::domain::strict_json`].
 pub fn parse_json<T: serde::de::DeserializeOwned>(
     req: &actix_web::HttpRequest,
     body: &web::Bytes,
 ) -> Result<T, ApiError> {
+    use crate::domain::strict_json::{check_unique_keys, StrictJsonError};
+
     let is_json = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -65,6 +69,12 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
         .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
     if !is_json {
         return Err(ApiError::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into()));
+    }
+    match check_unique_keys(body) {
+        Ok(()) => {}
+        // Not JSON: the typed parse below says where, in its usual words.
+        Err(StrictJsonError::Syntax(_)) => {}
+        Err(refused) => return Err(ApiError::InvalidRequest(refused.to_string())),
     }
     serde_json::from_slice(body)
         .map_err(|e| ApiError::InvalidRequest(format!("the body is not valid JSON for this endpoint: {e}")))

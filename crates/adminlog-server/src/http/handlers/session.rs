@@ -7,9 +7,9 @@ use time::OffsetDateTime;
 use super::parse_json;
 use crate::auth::passwords::{decoy_hash, verify_password};
 use crate::domain::access::{Caller, Principal, Tenant};
-use crate::domain::fields::{check_text, into_result, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS};
+use crate::domain::fields::{check_text, email_key, into_result, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_CHARS};
 use crate::domain::ingest::EventDraft;
-use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS};
+use crate::domain::throttle;
 use crate::http::error::{blocking, ApiError};
 use crate::http::state::AppState;
 use crate::storage::accounts::{AdminRecord, ApiKeyRecord};
@@ -55,6 +55,12 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
     if request.password.chars().count() > MAX_PASSWORD_CHARS {
         problems.push(Problem::new("password", format!("must be at most {MAX_PASSWORD_CHARS} characters")));
     }
+    if let Some(organization) = &request.organization {
+        check_text("organization", organization, MAX_NAME_CHARS, &mut problems);
+    }
+    if let Some(device_token) = &request.device_token {
+        check_text("device_token", device_token, 128, &mut problems);
+    }
     into_result(problems).map_err(ApiError::Validation)?;
     let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let response = blocking(move || authenticate(&state, request, &address)).await?;
@@ -64,33 +70,52 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
 fn authenticate(state: &AppState, request: LoginRequest, address: &str) -> Result<LoginResponse, ApiError> {
     let now = OffsetDateTime::now_utc();
     let now_micros = to_micros(now);
-    let account_scope = format!("account:{}", request.email.to_lowercase());
-    let address_scope = format!("address:{address}");
-    for (scope, limit) in [(&account_scope, PER_ACCOUNT), (&address_scope, PER_ADDRESS)] {
-        let failures = state.db.failed_logins(scope, limit.window_start(now_micros))?;
-        if let Some(retry_after_secs) = limit.retry_after(&failures, now_micros) {
-            return Err(ApiError::TooManyRequests { retry_after_secs });
-        }
+    let key = email_key(&request.email);
+    let device = request.device_token.as_deref().and_then(|token| state.devices.verify(token, &key));
+    let buckets = throttle::buckets(&key, device, address);
+    if let Some(retry_after_secs) = state.db.reserve_login_attempt(&buckets, now_micros)? {
+        return Err(ApiError::TooManyRequests { retry_after_secs });
     }
-    let admin = state.db.admin_by_email(&request.email)?;
+    let mut candidates = state.db.admins_by_email(&request.email)?;
+    if let Some(organization) = &request.organization {
+        let tenants = candidates.iter().map(|a| state.db.tenant(a.org_id)).collect::<Result<Vec<_>, _>>()?;
+        let mut chosen = tenants.iter().map(|t| &t.name == organization);
+        candidates.retain(|_| chosen.next().unwrap_or(false));
+    }
     // Verify against a decoy when the email is unknown: same time, same answer.
-    let stored_hash = admin.as_ref().map_or(decoy_hash(), |a| a.password_hash.as_str());
-    let matches = verify_password(&request.password, stored_hash);
-    let Some(admin) = admin.filter(|_| matches) else {
-        let forget_before = now_micros - PER_ACCOUNT.window_micros.max(PER_ADDRESS.window_micros);
-        state.db.record_failed_login(&[account_scope, address_scope], now_micros, forget_before)?;
-        return Err(ApiError::InvalidCredentials);
+    let matching: Vec<AdminRecord> = if candidates.is_empty() {
+        verify_password(&request.password, decoy_hash());
+        Vec::new()
+    } else {
+        candidates.into_iter().filter(|a| verify_password(&request.password, &a.password_hash)).collect()
     };
-    state.db.clear_failed_logins(&account_scope)?;
+    let admin = match <[AdminRecord; 1]>::try_from(matching) {
+        Ok([admin]) => admin,
+        Err(matching) if matching.is_empty() => return Err(ApiError::InvalidCredentials),
+        // Only someone who holds the password of every one of them gets here.
+        Err(_) => {
+            return Err(ApiError::Validation(vec![Problem::new(
+                "organization",
+                "this email and password sign in to several organizations: name the one you want in `organization`",
+            )]))
+        }
+    };
+    state.db.refund_login_attempt(&buckets.into_iter().map(|b| b.scope).collect::<Vec<_>>())?;
     let issued = state.tokens.issue(admin.org_id, admin.id, now);
     state.db.append_events(admin.org_id, &[EventDraft::now(Action::LOG_IN, &admin.email, Source::AdminPanel)])?;
     let tenant = state.db.tenant(admin.org_id)?;
+    // A device keeps its token; a new one gets its own.
+    let device_token = match (device, &request.device_token) {
+        (Some(_), Some(token)) => token.clone(),
+        _ => state.devices.issue(&key),
+    };
     Ok(LoginResponse {
         token: issued.token,
         token_type: "Bearer".to_owned(),
         expires_at: issued.expires_at,
         administrator: Administrator::from(&admin),
         organization: Organization::from(&tenant),
+        device_token,
     })
 }
 

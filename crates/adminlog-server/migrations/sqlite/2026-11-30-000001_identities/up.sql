@@ -1,0 +1,32 @@
+-- Identities are never reused: administrator and API key ids come from
+-- per-organization counters (advanced under the organization's write lock)
+-- instead of max(id) + 1, which handed a removed administrator's id, and so
+-- their still-valid session tokens, to the next administrator created.
+ALTER TABLE organizations ADD COLUMN last_admin_id BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE organizations ADD COLUMN last_key_id BIGINT NOT NULL DEFAULT 0;
+UPDATE organizations SET
+    last_admin_id = COALESCE((SELECT MAX(id) FROM administrators a WHERE a.org_id = organizations.id), 0),
+    last_key_id = COALESCE((SELECT MAX(id) FROM api_keys k WHERE k.org_id = organizations.id), 0);
+
+-- An email address is unique within an organization, not across them: one
+-- organization can neither learn nor block the addresses of another. The key
+-- is the normalised address (NFKC, lower case).
+CREATE TABLE admin_directory_by_org (
+    email TEXT NOT NULL,
+    org_id BIGINT NOT NULL,
+    admin_id BIGINT NOT NULL,
+    PRIMARY KEY (email, org_id)
+) WITHOUT ROWID;
+INSERT INTO admin_directory_by_org (email, org_id, admin_id) SELECT email, org_id, admin_id FROM admin_directory;
+DROP TABLE admin_directory;
+ALTER TABLE admin_directory_by_org RENAME TO admin_directory;
+
+-- Login throttling counts attempts per scope in fixed windows, reserved
+-- atomically before a password is checked (one upsert), so parallel guesses
+-- cannot all pass the check before any failure is counted.
+DROP TABLE login_failures;
+CREATE TABLE login_attempts (
+    scope TEXT PRIMARY KEY NOT NULL,
+    window_start BIGINT NOT NULL,
+    attempts BIGINT NOT NULL
+);
