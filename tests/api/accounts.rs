@@ -70,8 +70,8 @@ on_both_backends! {
         app.patch("/api/v1/administrators/1", &org.token, json!({"role": "admin"})).await.assert_error(409, "conflict");
         app.delete("/api/v1/administrators/1", &org.token).await.assert_error(409, "conflict");
         app.get("/api/v1/admin-logs", &org.token).await.assert_status(200);
-        let (second, _) = app.add_admin(&org, "second@acme.example", "super_admin").await;
-        app.patch("/api/v1/administrators/1", &org.token, json!({"role": "admin"})).await.assert_status(200);
+        let (second, second_token) = app.add_admin(&org, "second@acme.example", "super_admin").await;
+        app.patch("/api/v1/administrators/1", &second_token, json!({"role": "admin"})).await.assert_status(200);
         let list = app.get(&format!("/api/v1/administrators/{second}"), &org.token).await;
         list.assert_error(405, "method_not_allowed");
     }

@@ -143,6 +143,39 @@ on_both_backends! {
         wrong_org.assert_error(401, "invalid_credentials");
     }
 
+    async fn nobody_removes_or_demotes_themself(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let (second, second_token) = app.add_admin(&org, "second@acme.example", "super_admin").await;
+        let own = app.patch(&format!("/api/v1/administrators/{second}"), &second_token, json!({"role": "admin"})).await;
+        own.assert_error(409, "conflict");
+        assert!(own.json()["error"]["message"].as_str().unwrap().contains("your own role"));
+        app.delete(&format!("/api/v1/administrators/{second}"), &second_token).await.assert_error(409, "conflict");
+        // Renaming oneself is fine; another super administrator may demote.
+        app.patch(&format!("/api/v1/administrators/{second}"), &second_token, json!({"name": "Sam"})).await.assert_status(200);
+        let list = app.get("/api/v1/administrators", &org.token).await.json();
+        assert_eq!(list["items"][1]["role"], "super_admin", "nothing changed by the refused requests");
+        app.patch(&format!("/api/v1/administrators/{second}"), &org.token, json!({"role": "admin"})).await.assert_status(200);
+    }
+
+    async fn answers_carry_security_headers_and_tokens_are_never_cached(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let login = app.login_reply(&org.super_email, PASSWORD).await;
+        let page = app.get("/api/v1/admin-logs", &org.token).await;
+        let error = app.get("/api/v1/admin-logs?limit=0", &org.token).await;
+        let docs = app.request(Method::GET, "/api-docs", None, None).await;
+        for reply in [&login, &page, &error, &docs] {
+            assert_eq!(reply.header("x-content-type-options").as_deref(), Some("nosniff"), "{reply:?}");
+            let policy = reply.header("content-security-policy").expect("a policy");
+            assert!(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+        }
+        for reply in [&login, &page, &error] {
+            assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"), "{reply:?}");
+        }
+        // The browser app keeps its own policy, which lets its script run.
+        let app_page = app.request(Method::GET, "/", None, None).await;
+        assert!(app_page.header("content-security-policy").unwrap().contains("script-src 'self'"));
+    }
+
     async fn checkpoints_on_demand_cannot_be_multiplied(app) {
         let org = app.org("Acme", Plan::Professional).await;
         let reader = app.api_key(&org, &["logs:read"]).await;

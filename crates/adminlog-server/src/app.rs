@@ -138,6 +138,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
             .wrap(from_fn(http::admit))
             .wrap(from_fn(http::cross_origin))
             .wrap(from_fn(http::record_request))
+            .wrap(http::security_headers())
             .configure(http::configure)
             .default_service(web::to(http::fallback))
     })

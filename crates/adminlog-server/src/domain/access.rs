@@ -35,14 +35,20 @@ pub enum Denied {
 pub const ONLY_SUPER_ADMINS: &str = "Only Super Administrators can view admin logs.";
 
 impl Caller {
-    /// The email and source the log records for this caller's own actions:
-    /// an API key's actions carry no administrator email.
     /// The EXPORT_ADMIN_LOGS event an export by this caller appends.
     pub fn export_record(&self) -> crate::domain::ingest::EventDraft {
         let (actor, source) = self.actor();
         crate::domain::ingest::EventDraft::now(adminlog_types::Action::EXPORT_ADMIN_LOGS, actor, source)
     }
 
+    /// Whether the caller is the administrator `id` of its organization:
+    /// nobody removes themself or changes their own role.
+    pub fn is_administrator(&self, id: i64) -> bool {
+        matches!(&self.principal, Principal::Administrator { id: own, .. } if *own == id)
+    }
+
+    /// The email and source the log records for this caller's own actions:
+    /// an API key's actions carry no administrator email.
     pub fn actor(&self) -> (&str, Source) {
         match &self.principal {
             Principal::Administrator { email, .. } => (email, Source::AdminPanel),

@@ -20,6 +20,23 @@ pub use admission::{admit, Admission, ConnectionCounts};
 pub use cors::cross_origin;
 pub use telemetry::{json_fallback, record_request};
 
+/// What every response carries unless its handler set its own (the browser
+/// app's pages set a policy that lets its script run): no content sniffing,
+/// no framing, no referrer, and nothing cached — API answers hold audit data
+/// and session tokens. `/api-docs` styles itself inline and runs no script.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    use actix_web::http::header;
+    actix_web::middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::CACHE_CONTROL, "no-store"))
+}
+
 /// Requests larger than this are refused before they are read: a full batch
 /// of 1,000 maximal events fits.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;

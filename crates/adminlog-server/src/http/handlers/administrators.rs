@@ -63,6 +63,11 @@ pub async fn update_administrator(
     }
     into_result(problems).map_err(ApiError::Validation)?;
     let id = super::parse_id(&path)?;
+    if request.role.is_some() && caller.is_administrator(id) {
+        return Err(ApiError::Conflict(
+            "you cannot change your own role: another Super Administrator must, so nobody locks themself out".into(),
+        ));
+    }
     let admin = blocking(move || {
         let (actor, source) = caller.actor();
         let log = |a: &crate::storage::accounts::AdminRecord| {
@@ -81,6 +86,9 @@ pub async fn delete_administrator(
 ) -> Result<HttpResponse, ApiError> {
     caller.may_manage_organization()?;
     let id = super::parse_id(&path)?;
+    if caller.is_administrator(id) {
+        return Err(ApiError::Conflict("you cannot remove yourself: another Super Administrator must".into()));
+    }
     blocking(move || {
         let (actor, source) = caller.actor();
         let log = |a: &crate::storage::accounts::AdminRecord| {
