@@ -2,10 +2,12 @@
 
 use adminlog_types::{
     Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, CreatedApiKey, ErrorBody, ErrorCode, Event,
-    ItemList, LoginRequest, LoginResponse, Me, Page, UpdateAdministratorRequest,
+    ItemList, LoginRequest, LoginResponse, Me, Page, Problem, UpdateAdministratorRequest,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
+
+use crate::storage;
 
 /// What went wrong with a call, in terms the page can show.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +16,8 @@ pub struct ClientError {
     pub code: Option<ErrorCode>,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// The field-by-field problems of a `validation_failed` answer.
+    pub details: Vec<Problem>,
 }
 
 impl ClientError {
@@ -23,11 +27,20 @@ impl ClientError {
             code: None,
             message: format!("The server could not be reached ({error}). Check your connection and try again."),
             retry_after: None,
+            details: Vec::new(),
         }
     }
 
     pub fn is_session_expired(&self) -> bool {
         self.status == 401 && self.code == Some(ErrorCode::Unauthorized)
+    }
+
+    /// The login's answer when the email and password belong to
+    /// administrators of several organizations: ask which one, by name.
+    pub fn asks_for_organization(&self) -> bool {
+        self.status == 400
+            && self.code == Some(ErrorCode::ValidationFailed)
+            && self.details.first().is_some_and(|problem| problem.field == "organization")
     }
 }
 
@@ -35,8 +48,20 @@ async fn error_of(response: Response) -> ClientError {
     let status = response.status();
     let retry_after = response.headers().get("retry-after").and_then(|v| v.parse().ok());
     match response.json::<ErrorBody>().await {
-        Ok(body) => ClientError { status, code: Some(body.error.code), message: body.error.message, retry_after },
-        Err(_) => ClientError { status, code: None, message: format!("The server answered {status}."), retry_after },
+        Ok(body) => ClientError {
+            status,
+            code: Some(body.error.code),
+            message: body.error.message,
+            retry_after,
+            details: body.error.details,
+        },
+        Err(_) => ClientError {
+            status,
+            code: None,
+            message: format!("The server answered {status}."),
+            retry_after,
+            details: Vec::new(),
+        },
     }
 }
 
@@ -57,17 +82,24 @@ async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ClientError>
     response.json::<T>().await.map_err(ClientError::network)
 }
 
-pub async fn login(email: String, password: String) -> Result<LoginResponse, ClientError> {
-    json(
-        send(Request::post("/api/v1/auth/login").json(&LoginRequest {
-            email,
-            password,
-            organization: None,
-            device_token: None,
-        }))
-        .await?,
+/// Signs in, sending the device token this browser keeps for `email` and
+/// keeping the one the server returns: failed attempts from elsewhere then
+/// never lock this browser out. `organization` (by name) is needed only when
+/// the email and password belong to administrators of several.
+pub async fn login(
+    email: String,
+    password: String,
+    organization: Option<String>,
+) -> Result<LoginResponse, ClientError> {
+    let device_key = storage::device_key(&email);
+    let device_token = storage::get(&device_key).filter(|token| !token.is_empty());
+    let reply: LoginResponse = json(
+        send(Request::post("/api/v1/auth/login").json(&LoginRequest { email, password, organization, device_token }))
+            .await?,
     )
-    .await
+    .await?;
+    storage::set(&device_key, &reply.device_token);
+    Ok(reply)
 }
 
 pub async fn logout(token: &str) -> Result<(), ClientError> {

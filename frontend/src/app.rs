@@ -9,8 +9,7 @@ use crate::api;
 use crate::pages::{
     admin_logs::AdminLogsPage, administrators::AdministratorsPage, api_keys::ApiKeysPage, login::LoginPage,
 };
-
-const TOKEN_KEY: &str = "adminlog.token";
+use crate::storage::{self, TOKEN_KEY};
 
 /// The browser's address, as a signal.
 #[derive(Clone, Copy)]
@@ -62,27 +61,24 @@ pub struct Session {
     pub me: RwSignal<Option<Me>>,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
-
 impl Session {
     pub fn token(&self) -> String {
         self.token.get_untracked().unwrap_or_default()
     }
 
+    /// The signed-in administrator's id, once known (tracked).
+    pub fn administrator_id(&self) -> Option<i64> {
+        self.me.with(|me| me.as_ref().and_then(|me| me.administrator.as_ref()).map(|a| a.id))
+    }
+
     pub fn sign_in(&self, token: String, me: Me) {
-        if let Some(storage) = storage() {
-            let _ = storage.set_item(TOKEN_KEY, &token);
-        }
+        storage::set(TOKEN_KEY, &token);
         self.token.set(Some(token));
         self.me.set(Some(me));
     }
 
     pub fn forget(&self) {
-        if let Some(storage) = storage() {
-            let _ = storage.remove_item(TOKEN_KEY);
-        }
+        storage::remove(TOKEN_KEY);
         self.token.set(None);
         self.me.set(None);
     }
@@ -110,10 +106,7 @@ pub fn encode(value: &str) -> String {
 pub fn App() -> impl IntoView {
     let (path, search) = current_location();
     let location = Location { path: RwSignal::new(path), search: RwSignal::new(search) };
-    let session = Session {
-        token: RwSignal::new(storage().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten())),
-        me: RwSignal::new(None),
-    };
+    let session = Session { token: RwSignal::new(storage::get(TOKEN_KEY)), me: RwSignal::new(None) };
     provide_context(location);
     provide_context(session);
     let popstate = window_event_listener(leptos::ev::popstate, move |_| location.sync());

@@ -1,7 +1,9 @@
-//! The adminlog browser app. `url_state` and `local_time` are pure and
-//! tested natively; the rest runs in the browser only.
+//! The adminlog browser app. `url_state`, `local_time`, `roles` and the keys
+//! of `storage` are pure and tested natively; the rest runs in the browser only.
 
 pub mod local_time;
+pub mod roles;
+pub mod storage;
 pub mod url_state;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,6 +1,7 @@
-//! `POST /admin-logs` bodies, through the same two steps as the handler:
-//! parse, then validate. Nothing panics; an accepted batch keeps every event,
-//! in order, with bounded text free of control characters.
+//! `POST /admin-logs` bodies, through the same steps as the handler: the
+//! duplicate-key check, parse, then validate. Nothing panics (deep nesting
+//! included); an accepted batch keeps every event, in order, with bounded
+//! text free of control characters.
 #![no_main]
 
 use adminlog_server::domain::fields::{MAX_EMAIL_CHARS, MAX_NAME_CHARS};
@@ -8,6 +9,9 @@ use adminlog_server::domain::ingest::{validate_batch, IngestBody};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    if adminlog_server::domain::strict_json::check_unique_keys(data).is_err() {
+        return;
+    }
     let Ok(body) = serde_json::from_slice::<IngestBody>(data) else { return };
     let sent = body.events.len();
     let now = time::macros::datetime!(2026-11-26 12:00 UTC);

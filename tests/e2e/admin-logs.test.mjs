@@ -303,6 +303,143 @@ test("administrators and API keys are managed from their tabs", async (t) => {
     assert.match(key, /^alk_/);
     const me = await api("GET", "/api/v1/me", key);
     assert.equal(me.api_key.name, "SIEM export");
+
+    // Revoking asks in the page (never the browser's confirm()), then the key stops working.
+    const native = [];
+    page.on("dialog", (dialog) => { native.push(dialog.type()); dialog.dismiss().catch(() => {}); });
+    const keyRow = page.locator("tbody tr", { has: page.getByRole("cell", { name: "SIEM export", exact: true }) });
+    await keyRow.getByRole("button", { name: "Revoke" }).click();
+    const revoking = page.getByRole("alertdialog", { name: "Revoke API key?" });
+    await revoking.waitFor();
+    await revoking.getByRole("button", { name: "Cancel" }).click();
+    await revoking.waitFor({ state: "detached" });
+    assert.equal((await api("GET", "/api/v1/me", key)).api_key.name, "SIEM export", "cancelled: the key still works");
+    await keyRow.getByRole("button", { name: "Revoke" }).click();
+    await revoking.getByRole("button", { name: "Revoke" }).click();
+    await page.getByText('Revoked "SIEM export".').waitFor();
+    await assert.rejects(api("GET", "/api/v1/me", key), /401/);
+    assert.deepEqual(native, [], "no native dialog");
+  });
+});
+
+/** Whether the element `id` has focus, waiting for the page to move it there. */
+async function focusReaches(page, id) {
+  await page.waitForFunction((wanted) => document.activeElement?.id === wanted, id, { timeout: 5000 });
+}
+
+test("a role change saves nothing until confirmed in the page; nobody changes or removes themself", async (t) => {
+  const DAVE = "dave@e2e.example";
+  const { token } = await api("POST", "/api/v1/auth/login", null, { email: SUPER, password: PASSWORD });
+  const dave = await api("POST", "/api/v1/administrators", token, { email: DAVE, name: "Dave", role: "admin", password: PASSWORD });
+  const roleOfDave = async () => (await api("GET", "/api/v1/administrators", token)).items.find((a) => a.id === dave.id)?.role;
+  await inBrowser(t, async (page) => {
+    const native = [];
+    page.on("dialog", (dialog) => { native.push(dialog.type()); dialog.dismiss().catch(() => {}); });
+    await signIn(page, SUPER, "/administrators");
+    const rowOf = (email) => page.locator("tbody tr", { has: page.getByRole("cell", { name: email, exact: true }) });
+
+    // The signed-in administrator's own row offers neither a role change nor Remove.
+    const own = rowOf(SUPER);
+    await own.getByText("You", { exact: true }).waitFor();
+    assert.equal(await own.locator("select").count(), 0);
+    assert.equal(await own.getByRole("button").count(), 0);
+
+    // Choosing a role only marks the row pending; Cancel restores it.
+    const row = rowOf(DAVE);
+    const select = page.getByLabel(`Role of ${DAVE}`);
+    await select.selectOption("super_admin");
+    await row.getByRole("button", { name: "Save role" }).waitFor();
+    await row.getByText("Not saved").waitFor();
+    assert.equal(await roleOfDave(), "admin", "nothing saved on selection");
+    await row.getByRole("button", { name: "Cancel" }).click();
+    await row.getByRole("button", { name: "Save role" }).waitFor({ state: "detached" });
+    assert.equal(await select.inputValue(), "admin");
+    await focusReaches(page, `role-${dave.id}`);
+    assert.equal(await roleOfDave(), "admin");
+
+    // Save role asks in an in-page alert dialog, focus on its confirm button; Escape backs out.
+    await select.selectOption("super_admin");
+    await row.getByRole("button", { name: "Save role" }).click();
+    const asking = page.getByRole("alertdialog", { name: "Change role?" });
+    await asking.waitFor();
+    assert.equal(await asking.getAttribute("aria-modal"), "true");
+    assert.match(await page.locator("#" + (await asking.getAttribute("aria-describedby"))).textContent(), /dave@e2e\.example will become a Super Administrator/);
+    await page.waitForFunction(() => document.activeElement?.closest("[role=alertdialog]") && document.activeElement.textContent.trim() === "Change role");
+    await page.keyboard.press("Escape");
+    await asking.waitFor({ state: "detached" });
+    assert.equal(await roleOfDave(), "admin", "Escape saves nothing");
+    await row.getByRole("button", { name: "Save role" }).waitFor();
+
+    // Confirmed: saved, and the row shows it.
+    await row.getByRole("button", { name: "Save role" }).click();
+    await asking.getByRole("button", { name: "Change role" }).click();
+    await page.getByText(`${DAVE} is now a Super Administrator.`).waitFor();
+    assert.equal(await roleOfDave(), "super_admin");
+    await page.waitForFunction((id) => document.getElementById(id)?.value === "super_admin", `role-${dave.id}`);
+    assert.equal(await row.getByRole("button", { name: "Save role" }).count(), 0);
+
+    // Removing asks the same way.
+    await row.getByRole("button", { name: "Remove" }).click();
+    const removing = page.getByRole("alertdialog", { name: "Remove administrator?" });
+    await removing.getByRole("button", { name: "Cancel" }).click();
+    await removing.waitFor({ state: "detached" });
+    assert.equal(await roleOfDave(), "super_admin", "cancelled: still there");
+    await row.getByRole("button", { name: "Remove" }).click();
+    await removing.getByRole("button", { name: "Remove" }).click();
+    await page.getByText(`Removed ${DAVE}.`).waitFor();
+    assert.equal(await roleOfDave(), undefined);
+    assert.deepEqual(native, [], "no native dialog");
+  });
+});
+
+test("an email of several organizations is asked which one; the browser keeps its device token", async (t) => {
+  const MULTI = "multi@e2e.example";
+  for (const owner of [SUPER, STARTER]) {
+    const { token } = await api("POST", "/api/v1/auth/login", null, { email: owner, password: PASSWORD });
+    await api("POST", "/api/v1/administrators", token, { email: MULTI, name: "Multi", role: "admin", password: PASSWORD });
+  }
+  const isLogin = (request) => request.url().endsWith("/api/v1/auth/login") && request.method() === "POST";
+  await inBrowser(t, async (page) => {
+    const signInTo = async (organizationName) => {
+      await page.getByLabel("Email").fill(MULTI);
+      await page.getByLabel("Password").fill(PASSWORD);
+      const [first] = await Promise.all([page.waitForRequest(isLogin), page.getByRole("button", { name: "Sign in" }).click()]);
+      const organization = page.getByLabel("Organization");
+      await organization.waitFor();
+      await focusReaches(page, "login-organization");
+      assert.match(await organization.getAttribute("aria-describedby"), /login-organization-hint/);
+      assert.equal((await page.locator("#login-organization-hint").textContent()).trim(), "This email signs in to several organizations: which one?");
+      await organization.fill(organizationName);
+      const [second] = await Promise.all([page.waitForRequest(isLogin), page.getByRole("button", { name: "Sign in" }).click()]);
+      assert.equal(second.postDataJSON().organization, organizationName);
+      await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+      await page.locator(".who", { hasText: organizationName }).waitFor();
+      return first.postDataJSON();
+    };
+
+    await page.goto(BASE + "/admin-logs");
+    const firstTime = await signInTo("Starter Inc");
+    assert.equal(firstTime.device_token, undefined, "a new browser has no device token yet");
+    const device = await page.evaluate((email) => localStorage.getItem(`adminlog.device.${email}`), MULTI);
+    assert.ok(device, "the device token is kept for this email");
+
+    // Guesses from elsewhere lock out unknown devices...
+    let status = 0;
+    for (let i = 0; i < 12 && status !== 429; i++) {
+      const response = await fetch(BASE + "/api/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: MULTI, password: "a wrong guess", organization: "E2E Corp" }),
+      });
+      status = response.status;
+    }
+    assert.equal(status, 429, "unknown devices are throttled");
+
+    // ...but not this browser, which sends its device token.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to the Admin Panel" }).waitFor();
+    const secondTime = await signInTo("E2E Corp");
+    assert.equal(secondTime.device_token, device);
   });
 });
 
@@ -313,5 +450,22 @@ test("the page reads on a phone", async (t) => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: path.join(ARTIFACTS, "admin-logs-phone.png"), fullPage: true });
+
+    // A pending role change and its confirmation fit too (cancelled: nothing saved).
+    await page.getByRole("link", { name: "Administrators" }).click();
+    await page.getByLabel(`Role of ${PLAIN_ADMIN}`).selectOption("super_admin");
+    await page.getByRole("button", { name: "Save role" }).click();
+    const asking = page.getByRole("alertdialog", { name: "Change role?" });
+    await asking.waitFor();
+    const box = await asking.boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 390, `the dialog spans ${box.x}..${box.x + box.width}px`);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wide <= 1, `the Administrators page scrolls sideways by ${wide}px`);
+    await page.screenshot({ path: path.join(ARTIFACTS, "administrators-confirm-phone.png"), fullPage: true });
+    await asking.getByRole("button", { name: "Cancel" }).click();
+    await asking.waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("button", { name: "Save role" }).waitFor({ state: "detached" });
+    assert.equal(await page.getByLabel(`Role of ${PLAIN_ADMIN}`).inputValue(), "admin");
   }, { viewport: { width: 390, height: 844 } });
 });

@@ -2,6 +2,7 @@
 //! them sharing one database. Clients retry with the same `event_id`, as the
 //! API tells them to; nothing acknowledged may be lost or stored twice.
 
+mod cli;
 mod crash;
 mod offline;
 mod two_servers;

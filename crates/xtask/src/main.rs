@@ -57,9 +57,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// The repository root.
+/// The repository root: the checkout `cargo xtask` was run in. Found from
+/// the working directory, not from where this binary was compiled: two
+/// checkouts sharing one target directory (CI keeps it outside the clone)
+/// may run a binary built in the other one.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask sits two levels down").to_owned()
+    let is_root = |dir: &Path| dir.join("crates/xtask/Cargo.toml").is_file();
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().find(|dir| is_root(dir)).map(Path::to_owned))
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .ancestors()
+                .nth(2)
+                .expect("crates/xtask sits two levels down")
+                .to_owned()
+        })
 }
 
 /// Where cargo puts build output (CI keeps it outside the clone).

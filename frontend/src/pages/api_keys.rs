@@ -4,9 +4,12 @@ use adminlog_types::{ApiKey, CreateApiKeyRequest, Scope};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{describe, list_loader, on_failure};
+use super::confirm::{ConfirmDialog, Confirmation};
+use super::{describe, focus_soon, list_loader, on_failure};
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
+
+const TITLE_ID: &str = "keys-title";
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
@@ -18,6 +21,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let read = RwSignal::new(true);
     let write = RwSignal::new(false);
+    let ask = RwSignal::new(None::<Confirmation>);
 
     let fail = on_failure(session, location, note);
     let reload = list_loader(session, location, keys, |token: String| async move { api::api_keys(&token).await });
@@ -46,13 +50,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             }
         });
     };
-    let revoke = move |key: ApiKey| {
-        if !window()
-            .confirm_with_message(&format!("Revoke the key \"{}\"? Systems using it stop working.", key.name))
-            .unwrap_or(false)
-        {
-            return;
-        }
+    let revoke_now = move |key: ApiKey| {
         let token = session.token();
         spawn_local(async move {
             match api::revoke_api_key(&token, key.id).await {
@@ -60,7 +58,15 @@ pub fn ApiKeysPage() -> impl IntoView {
                 Err(e) => fail(e),
             }
             reload();
+            // Its Revoke button is gone: keep focus on the page.
+            focus_soon(TITLE_ID);
         });
+    };
+    let revoke = move |key: ApiKey| {
+        let question = format!("Revoke the key \"{}\"? Systems using it stop working.", key.name);
+        ask.set(Some(
+            Confirmation::new("Revoke API key?", question, "Revoke", move || revoke_now(key.clone())).destructive(),
+        ));
     };
 
     let list = move || {
@@ -77,14 +83,15 @@ pub fn ApiKeysPage() -> impl IntoView {
                             let scopes = key.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
                             let revoked = key.revoked_at.is_some();
                             let for_revoke = key.clone();
+                            let name_id = format!("key-{}-name", key.id);
                             view! {
                                 <tr>
-                                    <td data-label="Name">{key.name.clone()}</td>
+                                    <td data-label="Name" id=name_id.clone()>{key.name.clone()}</td>
                                     <td data-label="Scopes">{scopes}</td>
                                     <td data-label="Created">{crate::local_time::format_utc(key.created_at)}</td>
                                     <td data-label="Status">{if revoked { "Revoked" } else { "Active" }}</td>
                                     <td data-label="Actions">
-                                        {(!revoked).then(|| view! { <button type="button" class="danger" on:click=move |_| revoke(for_revoke.clone())>"Revoke"</button> })}
+                                        {(!revoked).then(|| view! { <button type="button" class="danger" aria-describedby=name_id.clone() on:click=move |_| revoke(for_revoke.clone())>"Revoke"</button> })}
                                     </td>
                                 </tr>
                             }
@@ -97,8 +104,8 @@ pub fn ApiKeysPage() -> impl IntoView {
     };
 
     view! {
-        <section aria-labelledby="keys-title">
-            <h1 id="keys-title">"API keys"</h1>
+        <section aria-labelledby=TITLE_ID>
+            <h1 id=TITLE_ID tabindex="-1">"API keys"</h1>
             {move || note.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
             {move || secret.get().map(|(key_name, key)| view! {
                 <div class="secret" role="status">
@@ -120,6 +127,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                 </fieldset>
                 <button type="submit">"Create key"</button>
             </form>
+            <ConfirmDialog ask=ask/>
         </section>
     }
 }

@@ -4,6 +4,7 @@ pub mod action_picker;
 pub mod admin_logs;
 pub mod administrators;
 pub mod api_keys;
+pub mod confirm;
 pub mod login;
 
 use std::future::Future;
@@ -11,6 +12,7 @@ use std::future::Future;
 use adminlog_types::ErrorCode;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 use crate::api::ClientError;
 use crate::app::{Location, Session};
@@ -23,6 +25,18 @@ pub fn describe(error: &ClientError) -> String {
         }
         _ => error.message.clone(),
     }
+}
+
+/// Moves focus to the element `id` once the page has drawn it (after a
+/// list is redrawn, or a field appears).
+pub fn focus_soon(id: impl Into<String>) {
+    let id = id.into();
+    request_animation_frame(move || {
+        if let Some(element) = document().get_element_by_id(&id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = element.focus();
+        }
+    });
 }
 
 /// What a tab does with a failed call: back to sign-in when the session

@@ -162,7 +162,7 @@ impl Db {
             DatabaseUrl::Sqlite(path) => {
                 let pool = Pool::builder()
                     .max_size(max_connections)
-                    .min_idle(Some(1))
+                    .min_idle(Some(1.min(max_connections)))
                     .connection_timeout(timeout)
                     .connection_customizer(Box::new(SqlitePragmas))
                     .build(ConnectionManager::<SqliteConnection>::new(path))
@@ -175,7 +175,8 @@ impl Db {
                 PgConnection::establish(url).map_err(|e| StorageError::BadUrl(e.to_string()))?;
                 let pool = Pool::builder()
                     .max_size(max_connections)
-                    .min_idle(Some(2))
+                    // r2d2 panics when min_idle exceeds max_size (`migrate` uses one).
+                    .min_idle(Some(2.min(max_connections)))
                     .connection_timeout(timeout)
                     .connection_customizer(Box::new(PgSession))
                     .build(ConnectionManager::<PgConnection>::new(url))
