@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(body) = serde_json::from_slice::<IngestBody>(data) else { return };
     let sent = body.events.len();
     let now = time::macros::datetime!(2026-11-26 12:00 UTC);
-    if let Ok(drafts) = validate_batch(body.events, now) {
+    if let Ok(drafts) = validate_batch(body.events, now, adminlog_server::domain::recorder::Recorder::ApiKey(1)) {
         assert_eq!(drafts.len(), sent);
         for draft in &drafts {
             let bounded = [

@@ -176,6 +176,86 @@ on_both_backends! {
         assert!(app_page.header("content-security-policy").unwrap().contains("script-src 'self'"));
     }
 
+    async fn every_event_says_who_recorded_it_and_when(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let other = app.org("Other", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write", "logs:read"]).await;
+        let key_id = app.get("/api/v1/api-keys", &org.token).await.json()["items"][0]["id"].as_i64().unwrap();
+        // A key claiming to be an administrator of another organization, in
+        // the admin panel, in 1970.
+        let claimed = json!({"action": "DELETE_USER", "admin_email": other.super_email, "source": "admin_panel",
+            "timestamp": "1970-01-01T00:00:00Z", "user_name": "victim"});
+        app.ingest(&key, vec![claimed]).await;
+        app.ingest(&org.token, vec![json!({"action": "EDIT_USER", "user_name": "by a session"})]).await;
+        let me = app.get("/api/v1/me", &org.token).await.json();
+        let admin_id = me["administrator"]["id"].as_i64().unwrap();
+
+        let page = app.get("/api/v1/admin-logs?limit=100", &org.token).await.json();
+        let items = page["items"].as_array().unwrap();
+        let find = |name: &str| items.iter().find(|e| e["user_name"] == name).cloned().expect(name);
+        let forged = find("victim");
+        assert_eq!(forged["recorded_by"], json!({"kind": "api_key", "id": key_id, "name": "test key"}));
+        let received = time::OffsetDateTime::parse(forged["received_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+        assert!(time::OffsetDateTime::now_utc() - received < time::Duration::minutes(5), "arrived now, whatever it claims");
+        assert_eq!(find("by a session")["recorded_by"], json!({"kind": "administrator", "id": admin_id, "email": org.super_email}));
+        let login = items.iter().find(|e| e["action"] == "LOG_IN").unwrap();
+        assert_eq!(login["recorded_by"], json!({"kind": "server"}));
+
+        // The extended CSV says it too; the seed's format is unchanged.
+        let csv = app.get("/api/v1/admin-logs/export?format=extended&header=true&keyword=victim", &org.token).await;
+        csv.assert_status(200);
+        let mut lines = csv.text.lines();
+        assert_eq!(lines.next(), Some("timestamp,action,admin_email,user_email,user_name,domain_name,id,source,recorded_by,received_at"));
+        assert!(lines.next().unwrap().contains(&format!(",admin_panel,api_key {key_id} (test key),")), "{}", csv.text);
+        let seed = app.get("/api/v1/admin-logs/export?keyword=victim", &org.token).await;
+        assert_eq!(seed.text.trim().split(',').count(), 6, "{}", seed.text);
+        app.get("/api/v1/admin-logs/export?format=xml", &org.token).await.assert_error(400, "validation_failed");
+
+        // The evidence file carries it, hashed: the chain verifies.
+        let evidence = app.get("/api/v1/admin-logs/evidence", &org.token).await;
+        assert!(evidence.text.contains(&format!("\"recorder\":\"api_key:{key_id}\"")));
+        assert_eq!(app.get("/api/v1/admin-logs/verify", &org.token).await.json()["ok"], true);
+    }
+
+    async fn keys_cannot_write_adminlogs_own_actions(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        let before = app.all_pages(&org.token, "", 100).await.len();
+        for action in ["EXPORT_ADMIN_LOGS", "CREATE_API_KEY", "REVOKE_API_KEY"] {
+            let reply = app.post("/api/v1/admin-logs", &key, json!({"events": [{"action": action}]})).await;
+            reply.assert_error(400, "validation_failed");
+            assert!(reply.text.contains("recorded by adminlog itself"), "{}", reply.text);
+        }
+        assert_eq!(app.all_pages(&org.token, "", 100).await.len(), before, "nothing stored");
+    }
+
+    async fn an_event_id_resent_with_other_content_is_a_conflict(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        let original = json!({"event_id": "e-1", "action": "ISSUE_TOKEN", "user_name": "ann", "timestamp": "2026-01-02T03:04:05.123456789Z"});
+        let first = app.ingest(&key, vec![original.clone()]).await;
+        // A retry, unchanged, is the same event.
+        assert_eq!(app.ingest(&key, vec![original.clone()]).await, first);
+        // A retry without a timestamp still is (its time would be new).
+        let untimed = json!({"event_id": "e-2", "action": "ISSUE_TOKEN", "user_name": "bo"});
+        let second = app.ingest(&key, vec![untimed.clone()]).await;
+        assert_eq!(app.ingest(&key, vec![untimed]).await, second);
+        let before = app.all_pages(&org.token, "", 100).await.len();
+        for changed in [
+            json!({"event_id": "e-1", "action": "ISSUE_TOKEN", "user_name": "mallory", "timestamp": "2026-01-02T03:04:05.123456Z"}),
+            json!({"event_id": "e-1", "action": "REVOKE_TOKEN", "user_name": "ann", "timestamp": "2026-01-02T03:04:05.123456Z"}),
+            json!({"event_id": "e-1", "action": "ISSUE_TOKEN", "user_name": "ann", "timestamp": "2026-01-02T03:04:06Z"}),
+        ] {
+            let reply = app.post("/api/v1/admin-logs", &key, json!({"events": [{"action": "LOG_OUT", "admin_email": "x@acme.example"}, changed]})).await;
+            reply.assert_error(409, "conflict");
+            assert!(reply.text.contains("`e-1`"), "{}", reply.text);
+        }
+        // Two different events under one new event_id in one batch.
+        let twins = json!({"events": [{"event_id": "e-3", "action": "ISSUE_TOKEN"}, {"event_id": "e-3", "action": "REVOKE_TOKEN"}]});
+        app.post("/api/v1/admin-logs", &key, twins).await.assert_error(409, "conflict");
+        assert_eq!(app.all_pages(&org.token, "", 100).await.len(), before, "a refused batch stores nothing");
+    }
+
     async fn checkpoints_on_demand_cannot_be_multiplied(app) {
         let org = app.org("Acme", Plan::Professional).await;
         let reader = app.api_key(&org, &["logs:read"]).await;

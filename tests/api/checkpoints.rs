@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use adminlog_server::domain::chain::{hex, link, unhex, ChainedEvent};
+use adminlog_server::domain::chain::{hex, link, unhex, ChainedEvent, Recorded};
 use adminlog_server::domain::checkpoint::verify_checkpoint;
 use adminlog_server::domain::evidence::verify_evidence;
+use adminlog_server::domain::recorder::Recorder;
 use adminlog_tests::serde_json::json;
 use adminlog_tests::{on_both_backends, spawn_configured, Backend, Org, TestApp};
 use adminlog_types::{Action, Checkpoint, EvidenceEvent, EvidenceHeader, Plan, Source};
@@ -167,14 +168,19 @@ async fn a_chain_rewritten_hashes_and_all_breaks_at_a_signed_head(backend: Backe
     let (_, mut events) = parse_evidence(&full);
     // That download's own record follows the signed head: rewrite it too.
     let record = &logged_exports(&app, &org, 2).await[0];
-    let at = time::OffsetDateTime::parse(
-        record["timestamp"].as_str().unwrap(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
+    let micros = |field: &str| {
+        let at = time::OffsetDateTime::parse(
+            record[field].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        (at.unix_timestamp_nanos() / 1_000) as i64
+    };
+    let at = micros("timestamp");
+    assert_eq!(record["recorded_by"]["kind"], "server");
     events.push(EvidenceEvent {
         id: record["id"].as_i64().unwrap(),
-        ts_micros: (at.unix_timestamp_nanos() / 1_000) as i64,
+        ts_micros: at,
         action: "EXPORT_ADMIN_LOGS".into(),
         source: "admin_panel".into(),
         admin_email: org.super_email.clone(),
@@ -182,6 +188,8 @@ async fn a_chain_rewritten_hashes_and_all_breaks_at_a_signed_head(backend: Backe
         user_name: String::new(),
         domain_name: String::new(),
         event_id: String::new(),
+        recorder: Some("server".into()),
+        received_at_micros: Some(micros("received_at")),
         hash: String::new(),
     });
     let target = events.iter().position(|e| e.user_name == "Acme-user-3").expect("the victim event");
@@ -203,6 +211,10 @@ async fn a_chain_rewritten_hashes_and_all_breaks_at_a_signed_head(backend: Backe
             user_name: &event.user_name,
             domain_name: &event.domain_name,
             client_event_id: &event.event_id,
+            recorded: event.recorder.as_deref().map(|recorder| Recorded {
+                recorder: Recorder::from_evidence(recorder).unwrap(),
+                received_at_micros: event.received_at_micros.unwrap(),
+            }),
         };
         previous = link(&previous, &chained);
         statements.push(format!(

@@ -223,6 +223,9 @@ impl Population {
             user_email,
             user_name,
             domain_name,
+            // Loaded by this command, not sent by a client.
+            recorder: crate::domain::recorder::Recorder::Server,
+            timestamp_given: true,
         }
     }
 }

@@ -8,6 +8,21 @@ use crate::Event;
 /// The optional header line's column names.
 pub const CSV_HEADER: [&str; 6] = ["timestamp", "action", "admin_email", "user_email", "user_name", "domain_name"];
 
+/// The extended format's columns (`format=extended`): the seed's six, then
+/// what the server knows about each event beyond them.
+pub const CSV_HEADER_EXTENDED: [&str; 10] = [
+    "timestamp",
+    "action",
+    "admin_email",
+    "user_email",
+    "user_name",
+    "domain_name",
+    "id",
+    "source",
+    "recorded_by",
+    "received_at",
+];
+
 const CSV_TIMESTAMP: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
@@ -108,6 +123,29 @@ pub fn csv_cells(event: &Event) -> [String; 6] {
     ]
 }
 
+/// The extended format's ten cells: the seed's six, then id, source, who
+/// recorded the event and when it arrived (RFC 3339 with microseconds).
+pub fn csv_cells_extended(event: &Event) -> [String; 10] {
+    let [timestamp, action, admin_email, user_email, user_name, domain_name] = csv_cells(event);
+    let received_at = event
+        .received_at
+        .to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    [
+        timestamp,
+        action,
+        admin_email,
+        user_email,
+        user_name,
+        domain_name,
+        event.id.to_string(),
+        event.source.as_str().to_owned(),
+        neutralise_formula(&event.recorded_by.label()).into_owned(),
+        received_at,
+    ]
+}
+
 /// A CSV writer with the sample's dialect: LF line ends, RFC 4180 quoting
 /// only where needed.
 pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
@@ -130,7 +168,16 @@ mod tests {
             user_name: user_name.into(),
             domain_name: (!domain.is_empty()).then(|| domain.into()),
             source: Source::Api,
+            recorded_by: crate::RecordedBy::ApiKey { id: 3, name: Some("SIEM".into()) },
+            received_at: datetime!(2016-06-09 13:59:25.5 UTC),
         }
+    }
+
+    #[test]
+    fn the_extended_format_adds_who_recorded_it_and_when() {
+        let cells = csv_cells_extended(&event(Action::ISSUE_TOKEN, "john.doe", "Office VPN"));
+        assert_eq!(cells[..6], csv_cells(&event(Action::ISSUE_TOKEN, "john.doe", "Office VPN"))[..]);
+        assert_eq!(cells[6..], ["1", "api", "api_key 3 (SIEM)", "2016-06-09T13:59:25.5Z"]);
     }
 
     fn write(events: &[Event]) -> String {

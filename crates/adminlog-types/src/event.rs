@@ -32,6 +32,46 @@ impl Source {
     }
 }
 
+/// Who stored an event: adminlog itself (its own management actions:
+/// sign-in and out, administrators, keys, exports), an administrator's
+/// session, or an API key. What an event's fields claim (`admin_email`,
+/// `source`, `timestamp`) is the sender's word; this is the server's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RecordedBy {
+    Server,
+    /// `email` is the administrator's address today; `None` once removed.
+    Administrator {
+        id: i64,
+        email: Option<String>,
+    },
+    /// `name` is the key's name; `None` if it cannot be found.
+    ApiKey {
+        id: i64,
+        name: Option<String>,
+    },
+    /// Stored before adminlog recorded who stored events.
+    Unknown,
+}
+
+impl RecordedBy {
+    /// One line for a CSV cell or a table: `api_key 3 (SIEM)`.
+    pub fn label(&self) -> String {
+        match self {
+            RecordedBy::Server => "server".to_owned(),
+            RecordedBy::Administrator { id, email } => match email {
+                Some(email) => format!("administrator {id} ({email})"),
+                None => format!("administrator {id}"),
+            },
+            RecordedBy::ApiKey { id, name } => match name {
+                Some(name) => format!("api_key {id} ({name})"),
+                None => format!("api_key {id}"),
+            },
+            RecordedBy::Unknown => "unknown".to_owned(),
+        }
+    }
+}
+
 /// One stored event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -46,6 +86,11 @@ pub struct Event {
     pub user_name: String,
     pub domain_name: Option<String>,
     pub source: Source,
+    /// Who stored it (the server's record, not the sender's claim).
+    pub recorded_by: RecordedBy,
+    /// When the server stored it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
 }
 
 /// One event as a client sends it to `POST /api/v1/admin-logs`.

@@ -73,6 +73,14 @@ pub struct EvidenceEvent {
     pub domain_name: String,
     /// The client's `event_id`; empty when none.
     pub event_id: String,
+    /// Who stored it: `server`, `administrator:<id>` or `api_key:<id>`.
+    /// Absent for events stored before adminlog recorded it; present, it and
+    /// `received_at_micros` are hashed too (`adminlog-event-v2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorder: Option<String>,
+    /// When the server stored it, microseconds since the Unix epoch, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at_micros: Option<i64>,
     /// Hex SHA-256 the server stored for this event.
     pub hash: String,
 }

@@ -14,9 +14,11 @@ pub use account::{
     Me, Organization, Plan, Role, Scope, UpdateAdministratorRequest,
 };
 pub use action::{Action, UnknownAction};
-pub use csv_row::{csv_cells, csv_timestamp, csv_writer, neutralise_formula, CSV_HEADER};
+pub use csv_row::{
+    csv_cells, csv_cells_extended, csv_timestamp, csv_writer, neutralise_formula, CSV_HEADER, CSV_HEADER_EXTENDED,
+};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, Problem};
-pub use event::{ActionInfo, Event, IngestRequest, IngestResponse, ItemList, NewEvent, Page, Source};
+pub use event::{ActionInfo, Event, IngestRequest, IngestResponse, ItemList, NewEvent, Page, RecordedBy, Source};
 pub use integrity::{ChainVerification, Checkpoint, EvidenceEvent, EvidenceHeader, EVIDENCE_FORMAT};
 pub use query::{
     check_keyword, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_EXPORT_ROWS, MAX_KEYWORD_CHARS,

@@ -127,6 +127,9 @@ pub struct LogQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     pub header: bool,
+    /// Export only: `format=extended` adds id, source, recorded_by and
+    /// received_at after the seed's six columns.
+    pub extended: bool,
 }
 
 impl LogQuery {
@@ -175,6 +178,11 @@ impl LogQuery {
                     "false" => query.header = false,
                     _ => problems.push(Problem::new("header", "must be true or false")),
                 },
+                ("format", QueryKind::Export) => match value.as_ref() {
+                    "seed" => query.extended = false,
+                    "extended" => query.extended = true,
+                    _ => problems.push(Problem::new("format", "must be seed (the six columns) or extended")),
+                },
                 (other, _) => problems.push(Problem::new(other, unknown_parameter_message(kind))),
             }
         }
@@ -219,6 +227,9 @@ impl LogQuery {
                 if self.header {
                     out.append_pair("header", "true");
                 }
+                if self.extended {
+                    out.append_pair("format", "extended");
+                }
             }
         }
         out.finish()
@@ -228,7 +239,7 @@ impl LogQuery {
 fn unknown_parameter_message(kind: QueryKind) -> &'static str {
     match kind {
         QueryKind::Page => "is not a parameter of this endpoint (from, to, keyword, actions, limit, cursor)",
-        QueryKind::Export => "is not a parameter of this endpoint (from, to, keyword, actions, header)",
+        QueryKind::Export => "is not a parameter of this endpoint (from, to, keyword, actions, header, format)",
     }
 }
 
@@ -315,6 +326,10 @@ mod tests {
     fn export_and_page_accept_their_own_parameters_only() {
         assert!(LogQuery::parse("header=true", QueryKind::Export).unwrap().header);
         assert!(LogQuery::parse("header=true", QueryKind::Page).is_err());
+        assert!(LogQuery::parse("format=extended", QueryKind::Export).unwrap().extended);
+        assert!(!LogQuery::parse("format=seed", QueryKind::Export).unwrap().extended);
+        assert!(LogQuery::parse("format=xml", QueryKind::Export).is_err());
+        assert!(LogQuery::parse("format=extended", QueryKind::Page).is_err());
         assert!(LogQuery::parse("limit=5", QueryKind::Export).is_err());
         assert!(parse("limit=5&limit=6").is_err());
     }
@@ -425,6 +440,7 @@ mod tests {
             limit: Some(20),
             cursor: Some("abc".into()),
             header: false,
+            extended: false,
         };
         let text = query.to_query_string(QueryKind::Page);
         assert_eq!(parse(&text), Ok(query));

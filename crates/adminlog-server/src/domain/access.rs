@@ -47,6 +47,14 @@ impl Caller {
         matches!(&self.principal, Principal::Administrator { id: own, .. } if *own == id)
     }
 
+    /// Who stores the events this caller sends.
+    pub fn recorder(&self) -> crate::domain::recorder::Recorder {
+        match &self.principal {
+            Principal::Administrator { id, .. } => crate::domain::recorder::Recorder::Administrator(*id),
+            Principal::ApiKey { id, .. } => crate::domain::recorder::Recorder::ApiKey(*id),
+        }
+    }
+
     /// The email and source the log records for this caller's own actions:
     /// an API key's actions carry no administrator email.
     pub fn actor(&self) -> (&str, Source) {

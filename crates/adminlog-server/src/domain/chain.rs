@@ -7,11 +7,23 @@
 use std::collections::BTreeMap;
 
 use adminlog_types::{Action, Source};
+
+use super::recorder::Recorder;
 use sha2::{Digest, Sha256};
 
 /// The "previous hash" of an organization's first event.
 pub const GENESIS: [u8; 32] = [0; 32];
 const DOMAIN_TAG: &[u8] = b"adminlog-event-v1\0";
+/// Events stored with who recorded them and when they arrived.
+const DOMAIN_TAG_V2: &[u8] = b"adminlog-event-v2\0";
+
+/// What the server adds to an event's content since `adminlog-event-v2`:
+/// who stored it and when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub recorder: Recorder,
+    pub received_at_micros: i64,
+}
 
 /// The content an event's hash covers.
 #[derive(Clone, Copy, Debug)]
@@ -26,10 +38,15 @@ pub struct ChainedEvent<'a> {
     pub user_name: &'a str,
     pub domain_name: &'a str,
     pub client_event_id: &'a str,
+    /// `None` for events stored before adminlog recorded it (hashed as v1).
+    pub recorded: Option<Recorded>,
 }
 
-/// The canonical bytes: a tag, three big-endian i64s, then seven
-/// length-prefixed (u32 big-endian) UTF-8 strings.
+/// The canonical bytes. v1: a tag, three big-endian i64s (organization, id,
+/// timestamp), then seven length-prefixed (u32 big-endian) UTF-8 strings.
+/// v2 (events with a recorder): its own tag, six i64s (the three, then the
+/// arrival time, the recorder's kind code and its id, 0 for the server),
+/// then the same seven strings.
 pub fn canonical(event: &ChainedEvent<'_>) -> Vec<u8> {
     let texts = [
         event.action.as_str(),
@@ -40,10 +57,29 @@ pub fn canonical(event: &ChainedEvent<'_>) -> Vec<u8> {
         event.domain_name,
         event.client_event_id,
     ];
-    let mut out = Vec::with_capacity(DOMAIN_TAG.len() + 24 + texts.iter().map(|t| 4 + t.len()).sum::<usize>());
-    out.extend_from_slice(DOMAIN_TAG);
-    for number in [event.org_id, event.id, event.ts_micros] {
-        out.extend_from_slice(&number.to_be_bytes());
+    let mut out = Vec::with_capacity(DOMAIN_TAG_V2.len() + 48 + texts.iter().map(|t| 4 + t.len()).sum::<usize>());
+    match event.recorded {
+        None => {
+            out.extend_from_slice(DOMAIN_TAG);
+            for number in [event.org_id, event.id, event.ts_micros] {
+                out.extend_from_slice(&number.to_be_bytes());
+            }
+        }
+        Some(recorded) => {
+            out.extend_from_slice(DOMAIN_TAG_V2);
+            let (kind, id) = recorded.recorder.to_columns();
+            let numbers = [
+                event.org_id,
+                event.id,
+                event.ts_micros,
+                recorded.received_at_micros,
+                i64::from(kind),
+                id.unwrap_or(0),
+            ];
+            for number in numbers {
+                out.extend_from_slice(&number.to_be_bytes());
+            }
+        }
     }
     for text in texts {
         out.extend_from_slice(&(text.len() as u32).to_be_bytes());
@@ -211,6 +247,24 @@ mod tests {
             user_name,
             domain_name: "Office VPN",
             client_event_id: "",
+            recorded: None,
+        }
+    }
+
+    #[test]
+    fn who_recorded_an_event_and_when_are_hashed_from_v2_on() {
+        let v1 = event(1, "ann");
+        let recorded = Recorded { recorder: Recorder::ApiKey(3), received_at_micros: 1_465_480_765_000_000 };
+        let v2 = ChainedEvent { recorded: Some(recorded), ..v1 };
+        assert!(canonical(&v1).starts_with(b"adminlog-event-v1\0"));
+        assert!(canonical(&v2).starts_with(b"adminlog-event-v2\0"));
+        // Another key, or another arrival time, is another hash.
+        let other_key = ChainedEvent { recorded: Some(Recorded { recorder: Recorder::ApiKey(4), ..recorded }), ..v1 };
+        let later = ChainedEvent { recorded: Some(Recorded { received_at_micros: 1, ..recorded }), ..v1 };
+        let server = ChainedEvent { recorded: Some(Recorded { recorder: Recorder::Server, ..recorded }), ..v1 };
+        let hashes = [&v1, &v2, &other_key, &later, &server].map(|e| link(&GENESIS, e));
+        for (i, a) in hashes.iter().enumerate() {
+            assert!(hashes[i + 1..].iter().all(|b| a != b), "distinct hashes");
         }
     }
 

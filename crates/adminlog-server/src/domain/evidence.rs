@@ -7,8 +7,9 @@ use std::io::BufRead;
 use adminlog_types::{Action, Checkpoint, EvidenceEvent, EvidenceHeader, Source, EVIDENCE_FORMAT};
 use ed25519_dalek::VerifyingKey;
 
-use super::chain::{unhex, Break, ChainCheck, ChainedEvent};
+use super::chain::{unhex, Break, ChainCheck, ChainedEvent, Recorded};
 use super::checkpoint::{anchors, verify_checkpoint};
+use super::recorder::Recorder;
 
 /// The outcome: the chain check, and the checkpoint it was held against.
 #[derive(Debug)]
@@ -69,10 +70,18 @@ fn check_chain(
             Ok(event) => event,
             Err(error) => return fail(check.next_id(), format!("line {number} is not an event: {error}")),
         };
-        let (Ok(action), Some(source), Some(hash)) =
-            (event.action.parse::<Action>(), parse_source(&event.source), unhex::<32>(&event.hash))
+        let recorded = match (&event.recorder, event.received_at_micros) {
+            (None, None) => Some(None),
+            (Some(recorder), Some(received_at_micros)) => {
+                Recorder::from_evidence(recorder).map(|recorder| Some(Recorded { recorder, received_at_micros }))
+            }
+            _ => None,
+        };
+        let (Ok(action), Some(source), Some(hash), Some(recorded)) =
+            (event.action.parse::<Action>(), parse_source(&event.source), unhex::<32>(&event.hash), recorded)
         else {
-            return fail(event.id, format!("event {} (line {number}) has an unknown action, source or hash", event.id));
+            let problem = format!("event {} (line {number}) has an unknown action, source, recorder or hash", event.id);
+            return fail(event.id, problem);
         };
         let chained = ChainedEvent {
             org_id: checkpoint.org_id,
@@ -85,6 +94,7 @@ fn check_chain(
             user_name: &event.user_name,
             domain_name: &event.domain_name,
             client_event_id: &event.event_id,
+            recorded,
         };
         if !check.feed(&chained, &hash) {
             break;
@@ -111,6 +121,9 @@ mod tests {
         let mut previous_hash = GENESIS;
         for id in 1..=3 {
             let name = format!("user{id}");
+            // Event 1 predates recorders (v1); the others say who stored them.
+            let recorded =
+                (id > 1).then_some(Recorded { recorder: Recorder::ApiKey(id), received_at_micros: 2_000 * id });
             let chained = ChainedEvent {
                 org_id: 5,
                 id,
@@ -122,6 +135,7 @@ mod tests {
                 user_name: &name,
                 domain_name: "",
                 client_event_id: "",
+                recorded,
             };
             previous = link(&previous, &chained);
             if id == after_id {
@@ -138,6 +152,8 @@ mod tests {
                     user_name: name.clone(),
                     domain_name: String::new(),
                     event_id: String::new(),
+                    recorder: recorded.map(|r| r.recorder.to_evidence()),
+                    received_at_micros: recorded.map(|r| r.received_at_micros),
                     hash: hex(&previous),
                 });
             }
@@ -180,6 +196,21 @@ mod tests {
         let mut cut = evidence(0);
         cut.pop();
         assert_eq!(run(&cut).broken.map(|b| b.id), Some(3));
+    }
+
+    #[test]
+    fn who_recorded_an_event_cannot_be_changed_or_dropped() {
+        let mut other_key = evidence(0);
+        other_key[2] = other_key[2].replace("api_key:2", "api_key:9");
+        assert_eq!(run(&other_key).broken.map(|b| b.id), Some(2));
+        let mut claimed_by_server = evidence(0);
+        claimed_by_server[2] = claimed_by_server[2].replace("api_key:2", "server");
+        assert_eq!(run(&claimed_by_server).broken.map(|b| b.id), Some(2));
+        let mut half = evidence(0);
+        half[2] = half[2].replace(r#""recorder":"api_key:2","#, "");
+        let check = run(&half);
+        assert_eq!(check.broken.as_ref().map(|b| b.id), Some(2));
+        assert!(check.broken.unwrap().problem.contains("recorder"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use adminlog_types::{Action, NewEvent, Problem, Source};
 use time::{Duration, OffsetDateTime};
 
 use super::fields::{check_email, check_text, MAX_NAME_CHARS};
+use super::recorder::Recorder;
 
 pub const MAX_BATCH_EVENTS: usize = 1000;
 pub const MAX_EVENT_ID_CHARS: usize = 128;
@@ -23,6 +24,11 @@ pub struct EventDraft {
     pub user_email: String,
     pub user_name: String,
     pub domain_name: String,
+    /// Who is storing it: the server's record, not the sender's claim.
+    pub recorder: Recorder,
+    /// Whether the sender gave the timestamp (a retry without one gets a
+    /// new time of receipt, so it is not compared with the stored event).
+    pub timestamp_given: bool,
 }
 
 impl EventDraft {
@@ -37,7 +43,23 @@ impl EventDraft {
             user_email: String::new(),
             user_name: String::new(),
             domain_name: String::new(),
+            recorder: Recorder::Server,
+            timestamp_given: true,
         }
+    }
+
+    /// Whether `self`, re-sent with a stored event's `event_id`, says the
+    /// same as that stored event (its time only when the sender gave one).
+    pub fn same_content(&self, stored: &EventDraft) -> bool {
+        // Stored times keep whole microseconds.
+        let micros = |at: OffsetDateTime| at.unix_timestamp_nanos().div_euclid(1_000);
+        (!self.timestamp_given || micros(self.timestamp) == micros(stored.timestamp))
+            && self.action == stored.action
+            && self.source == stored.source
+            && self.admin_email == stored.admin_email
+            && self.user_email == stored.user_email
+            && self.user_name == stored.user_name
+            && self.domain_name == stored.domain_name
     }
 
     pub fn about_user(mut self, email: &str, name: &str) -> EventDraft {
@@ -48,9 +70,20 @@ impl EventDraft {
 }
 
 /// Checks one event of a batch; `index` places its problems in the batch.
-pub fn validate_event(index: usize, event: NewEvent, now: OffsetDateTime) -> Result<EventDraft, Vec<Problem>> {
+pub fn validate_event(
+    index: usize,
+    event: NewEvent,
+    now: OffsetDateTime,
+    recorder: Recorder,
+) -> Result<EventDraft, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut local = Vec::new();
+    if event.action.is_extension() {
+        local.push(Problem::new(
+            "action",
+            format!("`{}` is recorded by adminlog itself: clients cannot send it", event.action),
+        ));
+    }
     if let Some(id) = &event.event_id {
         if id.is_empty() {
             local.push(Problem::new("event_id", "must not be empty when given"));
@@ -88,12 +121,14 @@ pub fn validate_event(index: usize, event: NewEvent, now: OffsetDateTime) -> Res
     Ok(EventDraft {
         client_event_id: event.event_id,
         timestamp,
+        timestamp_given: event.timestamp.is_some(),
         action: event.action,
         source,
         admin_email: event.admin_email,
         user_email: event.user_email,
         user_name: event.user_name,
         domain_name,
+        recorder,
     })
 }
 
@@ -106,9 +141,14 @@ pub struct IngestBody {
     pub events: Vec<serde_json::Value>,
 }
 
-/// Parses and checks a whole batch. Any invalid event rejects the batch, and
-/// the error lists every problem of every event by index.
-pub fn validate_batch(events: Vec<serde_json::Value>, now: OffsetDateTime) -> Result<Vec<EventDraft>, Vec<Problem>> {
+/// Parses and checks a whole batch that `recorder` sends. Any invalid event
+/// rejects the batch, and the error lists every problem of every event by
+/// index.
+pub fn validate_batch(
+    events: Vec<serde_json::Value>,
+    now: OffsetDateTime,
+    recorder: Recorder,
+) -> Result<Vec<EventDraft>, Vec<Problem>> {
     if events.is_empty() || events.len() > MAX_BATCH_EVENTS {
         return Err(vec![Problem::new(
             "events",
@@ -119,7 +159,7 @@ pub fn validate_batch(events: Vec<serde_json::Value>, now: OffsetDateTime) -> Re
     let mut problems = Vec::new();
     for (index, value) in events.into_iter().enumerate() {
         match serde_json::from_value::<NewEvent>(value) {
-            Ok(event) => match validate_event(index, event, now) {
+            Ok(event) => match validate_event(index, event, now, recorder) {
                 Ok(draft) => drafts.push(draft),
                 Err(found) => problems.extend(found),
             },
@@ -140,6 +180,15 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+    const KEY: Recorder = Recorder::ApiKey(1);
+
+    #[test]
+    fn adminlogs_own_actions_cannot_be_sent_and_the_sender_is_recorded() {
+        let problems = validate_batch(vec![json!({"action": "EXPORT_ADMIN_LOGS"})], NOW, KEY).unwrap_err();
+        assert_eq!((problems[0].index, problems[0].field.as_str()), (Some(0), "action"));
+        let drafts = validate_batch(vec![json!({"action": "LOG_IN", "admin_email": "a@x.io"})], NOW, KEY).unwrap();
+        assert_eq!((drafts[0].recorder, drafts[0].timestamp_given), (KEY, false));
+    }
 
     #[test]
     fn defaults_fill_timestamp_and_source() {
@@ -149,6 +198,7 @@ mod tests {
                 json!({"action": "LOG_IN", "admin_email": "a@x.io"}),
             ],
             NOW,
+            KEY,
         )
         .unwrap();
         assert_eq!(drafts[0].timestamp, NOW);
@@ -166,6 +216,7 @@ mod tests {
                 json!({"action": "LOG_IN", "colour": "red"}),
             ],
             NOW,
+            KEY,
         )
         .unwrap_err();
         let places: Vec<(Option<usize>, &str)> = problems.iter().map(|p| (p.index, p.field.as_str())).collect();
@@ -179,27 +230,28 @@ mod tests {
 
     #[test]
     fn batch_size_is_bounded() {
-        assert!(validate_batch(vec![], NOW).is_err());
+        assert!(validate_batch(vec![], NOW, KEY).is_err());
         let many = vec![json!({"action": "LOG_IN", "admin_email": "a@x.io"}); MAX_BATCH_EVENTS + 1];
-        assert!(validate_batch(many, NOW).is_err());
+        assert!(validate_batch(many, NOW, KEY).is_err());
     }
 
     #[test]
     fn admin_panel_events_need_an_administrator() {
-        let problems = validate_batch(vec![json!({"action": "LOG_IN", "source": "admin_panel"})], NOW).unwrap_err();
+        let problems =
+            validate_batch(vec![json!({"action": "LOG_IN", "source": "admin_panel"})], NOW, KEY).unwrap_err();
         assert_eq!(problems[0].field, "admin_email");
     }
 
     #[test]
     fn a_timestamp_pushed_past_the_calendar_by_its_offset_is_a_problem() {
         let edge = json!({"action": "LOG_IN", "admin_email": "a@x.io", "timestamp": "9999-12-31T23:59:59-01:00"});
-        let problems = validate_batch(vec![edge], NOW).unwrap_err();
+        let problems = validate_batch(vec![edge], NOW, KEY).unwrap_err();
         assert_eq!(problems[0].field, "timestamp");
     }
 
     #[test]
     fn small_clock_skew_is_accepted() {
         let ahead = json!({"action": "LOG_IN", "admin_email": "a@x.io", "timestamp": "2026-11-26T12:04:00Z"});
-        assert!(validate_batch(vec![ahead], NOW).is_ok());
+        assert!(validate_batch(vec![ahead], NOW, KEY).is_ok());
     }
 }

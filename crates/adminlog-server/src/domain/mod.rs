@@ -7,5 +7,6 @@ pub mod cursor;
 pub mod evidence;
 pub mod fields;
 pub mod ingest;
+pub mod recorder;
 pub mod strict_json;
 pub mod throttle;

@@ -90,7 +90,8 @@ async fn read_body(mut payload: Payload, declared: Option<usize>) -> Result<byte
         return Err(too_large());
     }
     let deadline = tokio::time::Instant::now() + BODY_DEADLINE;
-    let mut body = BytesMut::with_capacity(declared.unwrap_or(0));
+    // Memory grows with what actually arrives, not with what the head declares.
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(64 * 1024));
     loop {
         let chunk = tokio::time::timeout_at(deadline, payload.next()).await.map_err(|_| {
             ApiError::RequestTimeout(format!(

@@ -9,6 +9,7 @@ use super::schema::{admin_directory, administrators, api_keys, organizations};
 use super::{conflict_as, from_micros, on_any, to_micros, AnyConn, Db, StorageError, StorageResult};
 use crate::domain::access::Tenant;
 use crate::domain::ingest::EventDraft;
+use crate::domain::recorder::Recorder;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdminRecord {
@@ -392,6 +393,63 @@ impl Db {
             Ok(())
         })
     }
+}
+
+/// The names behind a page's recorders: administrators' emails and keys'
+/// names, read only when the page has any.
+#[derive(Default)]
+pub(crate) struct RecorderNames {
+    admins: std::collections::HashMap<i64, String>,
+    keys: std::collections::HashMap<i64, String>,
+}
+
+impl RecorderNames {
+    pub(crate) fn recorded_by(&self, recorder: Recorder) -> adminlog_types::RecordedBy {
+        let admin = |id: &i64| self.admins.get(id).cloned();
+        let key = |id: &i64| self.keys.get(id).cloned();
+        match recorder {
+            Recorder::Administrator(id) => recorder.recorded_by(admin(&id), None),
+            Recorder::ApiKey(id) => recorder.recorded_by(None, key(&id)),
+            Recorder::Server => recorder.recorded_by(None, None),
+        }
+    }
+}
+
+pub(crate) fn recorder_names(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    recorders: impl Iterator<Item = Recorder>,
+) -> StorageResult<RecorderNames> {
+    let (mut admin_ids, mut key_ids) = (Vec::new(), Vec::new());
+    for recorder in recorders {
+        match recorder {
+            Recorder::Administrator(id) => admin_ids.push(id),
+            Recorder::ApiKey(id) => key_ids.push(id),
+            Recorder::Server => {}
+        }
+    }
+    let mut names = RecorderNames::default();
+    if !admin_ids.is_empty() {
+        admin_ids.sort_unstable();
+        admin_ids.dedup();
+        let rows: Vec<(i64, String)> = on_any!(conn, |c| administrators::table
+            .filter(administrators::org_id.eq(org_id))
+            .filter(administrators::id.eq_any(&admin_ids))
+            .select((administrators::id, administrators::email))
+            .load(c))?;
+        names.admins.extend(rows);
+    }
+    if !key_ids.is_empty() {
+        key_ids.sort_unstable();
+        key_ids.dedup();
+        let rows: Vec<(i64, String)> = on_any!(conn, |c| api_keys::table
+            .filter(api_keys::org_id.eq(org_id))
+            .filter(api_keys::id.eq_any(&key_ids))
+            .select((api_keys::id, api_keys::name))
+            .load(c))?;
+        names.keys.extend(rows);
+    }
+    Ok(names)
 }
 
 fn tenant_in(conn: &mut AnyConn<'_>, org_id: i64) -> StorageResult<Tenant> {

@@ -16,9 +16,10 @@ pub use super::terms::fold;
 pub(super) use super::terms::term_texts;
 use super::terms::{matching_terms, resolve_terms, Matches, TermColumn, LOOKUP_CHUNK};
 use super::{from_micros, on_any, to_micros, AnyConn, Db, StorageError, StorageResult};
-use crate::domain::chain::{link, ChainedEvent, GENESIS};
+use crate::domain::chain::{link, ChainedEvent, Recorded, GENESIS};
 use crate::domain::cursor::Position;
 use crate::domain::ingest::EventDraft;
+use crate::domain::recorder::Recorder;
 
 /// Rows per INSERT on SQLite: a whole batch of 1,000 in one statement,
 /// 12,000 binds, under its limit of 32,766. (PostgreSQL gets arrays.)
@@ -67,6 +68,9 @@ pub(super) struct EventRow {
     pub(super) user_email_term: Option<i64>,
     pub(super) user_name_term: Option<i64>,
     pub(super) domain_term: Option<i64>,
+    pub(super) received_at: i64,
+    pub(super) recorder: Option<i16>,
+    pub(super) recorder_id: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -84,6 +88,8 @@ struct NewEventRow<'a> {
     client_event_id: Option<&'a str>,
     received_at: i64,
     hash: Vec<u8>,
+    recorder: Option<i16>,
+    recorder_id: Option<i64>,
 }
 
 pub(super) const SOURCE_ADMIN_PANEL: i16 = 0;
@@ -144,6 +150,7 @@ fn append_with(
 
     let client_ids: Vec<&str> = drafts.iter().filter_map(|d| d.client_event_id.as_deref()).collect();
     let mut known_ids = stored_client_ids(conn, org_id, &client_ids)?;
+    refuse_changed_resends(conn, org_id, drafts, &known_ids)?;
 
     let fresh: Vec<&EventDraft> = drafts
         .iter()
@@ -179,8 +186,10 @@ fn append_with(
                 user_name: &draft.user_name,
                 domain_name: &draft.domain_name,
                 client_event_id: draft.client_event_id.as_deref().unwrap_or(""),
+                recorded: Some(Recorded { recorder: draft.recorder, received_at_micros: received_at }),
             },
         );
+        let (recorder, recorder_id) = draft.recorder.to_columns();
         rows.push(NewEventRow {
             org_id,
             id: last_event_id,
@@ -194,6 +203,8 @@ fn append_with(
             client_event_id: draft.client_event_id.as_deref(),
             received_at,
             hash: head.to_vec(),
+            recorder: Some(recorder),
+            recorder_id,
         });
     }
     match conn {
@@ -256,6 +267,73 @@ fn stored_client_ids(conn: &mut AnyConn<'_>, org_id: i64, clients: &[&str]) -> S
     Ok(known)
 }
 
+/// An `event_id` names one event: re-sent (a retry) it must say the same as
+/// the event stored under it, or as its first use in this batch; otherwise
+/// the batch is a conflict naming it, instead of silently keeping the old
+/// content.
+fn refuse_changed_resends(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    drafts: &[EventDraft],
+    known_ids: &HashMap<String, i64>,
+) -> StorageResult<()> {
+    let resent: Vec<i64> =
+        drafts.iter().filter_map(|d| d.client_event_id.as_ref().and_then(|c| known_ids.get(c))).copied().collect();
+    let stored = if resent.is_empty() { HashMap::new() } else { stored_drafts(conn, org_id, &resent)? };
+    let mut first_in_batch: HashMap<&str, &EventDraft> = HashMap::new();
+    for draft in drafts {
+        let Some(client) = draft.client_event_id.as_deref() else { continue };
+        let earlier = match known_ids.get(client) {
+            Some(id) => stored.get(id),
+            None => first_in_batch.get(client).copied(),
+        };
+        match earlier {
+            Some(earlier) if !draft.same_content(earlier) => {
+                return Err(StorageError::Conflict(format!(
+                    "event_id `{client}` already names an event with different content: an event_id stands for \
+                     one event, so send a retry unchanged and a new event with a new event_id"
+                )));
+            }
+            Some(_) => {}
+            None => {
+                first_in_batch.insert(client, draft);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stored events as drafts, by id, for comparing with what a client re-sends.
+fn stored_drafts(conn: &mut AnyConn<'_>, org_id: i64, ids: &[i64]) -> StorageResult<HashMap<i64, EventDraft>> {
+    let rows = rows_by_id(conn, org_id, ids)?;
+    let texts = term_texts(
+        conn,
+        org_id,
+        rows.iter().map(|r| [r.admin_term, r.user_email_term, r.user_name_term, r.domain_term]),
+    )?;
+    let text = |id: Option<i64>| id.and_then(|id| texts.get(&id).cloned()).unwrap_or_default();
+    rows.iter()
+        .map(|row| {
+            let action = Action::from_code(row.action).ok_or_else(|| {
+                StorageError::Corrupt(format!("event {} has unknown action code {}", row.id, row.action))
+            })?;
+            let draft = EventDraft {
+                client_event_id: None,
+                timestamp: from_micros(row.ts),
+                action,
+                source: if row.source == SOURCE_API { Source::Api } else { Source::AdminPanel },
+                admin_email: text(row.admin_term),
+                user_email: text(row.user_email_term),
+                user_name: text(row.user_name_term),
+                domain_name: text(row.domain_term),
+                recorder: Recorder::Server,
+                timestamp_given: true,
+            };
+            Ok((row.id, draft))
+        })
+        .collect()
+}
+
 /// PostgreSQL: the rows as one array per column, unnested by the server: a
 /// statement of a dozen parameters instead of twelve thousand, which
 /// PostgreSQL parses and plans in a fraction of the time.
@@ -266,13 +344,13 @@ fn insert_as_arrays(conn: &mut diesel::pg::PgConnection, rows: &[NewEventRow<'_>
     let column = |value: fn(&NewEventRow<'_>) -> Option<i64>| rows.iter().map(value).collect::<Vec<_>>();
     diesel::sql_query(
         "INSERT INTO events (org_id, id, ts, action, source, admin_term, user_email_term, user_name_term, \
-         domain_term, client_event_id, received_at, hash) \
+         domain_term, client_event_id, received_at, hash, recorder, recorder_id) \
          SELECT $1, r.id, r.ts, r.action, r.source, r.admin_term, r.user_email_term, r.user_name_term, \
-         r.domain_term, r.client_event_id, r.received_at, r.hash \
+         r.domain_term, r.client_event_id, r.received_at, r.hash, r.recorder, r.recorder_id \
          FROM unnest($2::bigint[], $3::bigint[], $4::smallint[], $5::smallint[], $6::bigint[], $7::bigint[], \
-         $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::bytea[]) \
+         $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::bytea[], $13::smallint[], $14::bigint[]) \
          AS r(id, ts, action, source, admin_term, user_email_term, user_name_term, domain_term, client_event_id, \
-         received_at, hash)",
+         received_at, hash, recorder, recorder_id)",
     )
     .bind::<BigInt, _>(first.org_id)
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.id).collect::<Vec<_>>())
@@ -286,6 +364,8 @@ fn insert_as_arrays(conn: &mut diesel::pg::PgConnection, rows: &[NewEventRow<'_>
     .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.client_event_id).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.received_at).collect::<Vec<_>>())
     .bind::<Array<Bytea>, _>(rows.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<SmallInt>>, _>(rows.iter().map(|r| r.recorder).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(column(|r| r.recorder_id))
     .execute(conn)?;
     Ok(())
 }
@@ -445,12 +525,25 @@ pub(crate) fn page_in(
         None => term_texts(conn, org_id, term_ids())?,
     };
     let text = |id: Option<i64>| id.and_then(|id| texts.get(&id).cloned()).unwrap_or_default();
+    let recorders: Vec<Option<Recorder>> = rows
+        .iter()
+        .map(|row| match row.recorder {
+            None => Ok(None),
+            Some(kind) => Recorder::from_columns(kind, row.recorder_id)
+                .map(Some)
+                .ok_or_else(|| StorageError::Corrupt(format!("event {} has unknown recorder code {kind}", row.id))),
+        })
+        .collect::<StorageResult<_>>()?;
+    let names = super::accounts::recorder_names(conn, org_id, recorders.iter().flatten().copied())?;
     rows.into_iter()
-        .map(|row| {
+        .zip(recorders)
+        .map(|(row, recorder)| {
             let action = Action::from_code(row.action).ok_or_else(|| {
                 StorageError::Corrupt(format!("event {} has unknown action code {}", row.id, row.action))
             })?;
             Ok(Event {
+                recorded_by: recorder.map_or(adminlog_types::RecordedBy::Unknown, |r| names.recorded_by(r)),
+                received_at: from_micros(row.received_at),
                 id: row.id,
                 timestamp: from_micros(row.ts),
                 action,

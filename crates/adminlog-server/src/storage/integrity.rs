@@ -9,8 +9,9 @@ use diesel::prelude::*;
 use super::events::{term_texts, EventRow, SOURCE_API};
 use super::schema::{checkpoints, events, organizations};
 use super::{on_any, AnyConn, Db, StorageError, StorageResult};
-use crate::domain::chain::{hex, Break, ChainCheck, ChainedEvent, GENESIS};
+use crate::domain::chain::{hex, Break, ChainCheck, ChainedEvent, Recorded, GENESIS};
 use crate::domain::checkpoint::{anchors, CheckpointSigner};
+use crate::domain::recorder::Recorder;
 use ed25519_dalek::VerifyingKey;
 
 /// Events read per round trip while walking a chain.
@@ -38,13 +39,27 @@ pub struct StoredLink {
     pub user_name: String,
     pub domain_name: String,
     pub client_event_id: String,
+    /// The stored recorder columns and arrival time; no kind: a v1 link.
+    pub recorder: Option<(i16, Option<i64>)>,
+    pub received_at_micros: i64,
     pub hash: Vec<u8>,
 }
 
 impl StoredLink {
-    /// The hashed content; `None` when the stored action is unknown.
+    /// `Some(None)` for a v1 link; `None` for recorder columns only
+    /// tampering produces.
+    fn recorded(&self) -> Option<Option<Recorded>> {
+        match self.recorder {
+            None => Some(None),
+            Some((kind, id)) => Recorder::from_columns(kind, id)
+                .map(|recorder| Some(Recorded { recorder, received_at_micros: self.received_at_micros })),
+        }
+    }
+
+    /// The hashed content; `None` when the stored action or recorder is unknown.
     pub fn chained(&self, org_id: i64) -> Option<ChainedEvent<'_>> {
         Some(ChainedEvent {
+            recorded: self.recorded()?,
             org_id,
             id: self.id,
             ts_micros: self.ts_micros,
@@ -59,6 +74,11 @@ impl StoredLink {
     }
 
     pub fn evidence(self) -> EvidenceEvent {
+        let recorder = match (self.recorded(), self.recorder) {
+            (Some(recorded), _) => recorded.map(|r| r.recorder.to_evidence()),
+            (None, Some((kind, _))) => Some(format!("unknown recorder code {kind}")),
+            (None, None) => None,
+        };
         let action = Action::from_code(self.action_code)
             .map_or_else(|| format!("unknown action code {}", self.action_code), |a| a.as_str().to_owned());
         EvidenceEvent {
@@ -71,6 +91,8 @@ impl StoredLink {
             user_name: self.user_name,
             domain_name: self.domain_name,
             event_id: self.client_event_id,
+            recorder,
+            received_at_micros: self.recorder.is_some().then_some(self.received_at_micros),
             hash: hex(&self.hash),
         }
     }
@@ -104,6 +126,8 @@ fn links_in(conn: &mut AnyConn<'_>, org_id: i64, after: i64, until: i64, limit: 
             user_name: text(row.event.user_name_term),
             domain_name: text(row.event.domain_term),
             client_event_id: row.client_event_id.unwrap_or_default(),
+            recorder: row.event.recorder.map(|kind| (kind, row.event.recorder_id)),
+            received_at_micros: row.event.received_at,
             hash: row.hash,
         })
         .collect())
@@ -167,8 +191,10 @@ impl Db {
                 after = last.id;
                 for link in &links {
                     let Some(event) = link.chained(org_id) else {
-                        check.broken =
-                            Some(Break { id: link.id, problem: format!("event {} has an unknown action", link.id) });
+                        check.broken = Some(Break {
+                            id: link.id,
+                            problem: format!("event {} has an unknown action or recorder", link.id),
+                        });
                         break 'chunks;
                     };
                     if !check.feed(&event, &link.hash) {

@@ -93,6 +93,8 @@ diesel::table! {
         client_event_id -> Nullable<Text>,
         received_at -> BigInt,
         hash -> Binary,
+        recorder -> Nullable<SmallInt>,
+        recorder_id -> Nullable<BigInt>,
     }
 }
 

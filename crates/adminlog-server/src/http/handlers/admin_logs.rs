@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use adminlog_types::{
-    csv_cells, csv_writer, Action, ActionInfo, IngestResponse, ItemList, LogFilter, LogQuery, Page, QueryKind,
-    CSV_HEADER, MAX_EXPORT_ROWS,
+    csv_cells, csv_cells_extended, csv_writer, Action, ActionInfo, IngestResponse, ItemList, LogFilter, LogQuery, Page,
+    QueryKind, CSV_HEADER, CSV_HEADER_EXTENDED, MAX_EXPORT_ROWS,
 };
 use bytes::Bytes;
 use time::OffsetDateTime;
@@ -101,11 +101,16 @@ fn stream_csv(db: &Db, org_id: i64, query: &LogQuery, sender: &ChunkSender) -> b
         };
         let mut writer = csv_writer(Vec::with_capacity(rows.len() * 96));
         if first && query.header {
-            let _ = writer.write_record(CSV_HEADER);
+            let _ =
+                if query.extended { writer.write_record(CSV_HEADER_EXTENDED) } else { writer.write_record(CSV_HEADER) };
         }
         first = false;
         for event in &rows {
-            let _ = writer.write_record(csv_cells(event));
+            let _ = if query.extended {
+                writer.write_record(csv_cells_extended(event))
+            } else {
+                writer.write_record(csv_cells(event))
+            };
         }
         let chunk = writer.into_inner().unwrap_or_default();
         if !chunk.is_empty() && sender.blocking_send(Ok(Bytes::from(chunk))).is_err() {
@@ -136,7 +141,8 @@ pub async fn ingest_admin_logs(
 ) -> Result<HttpResponse, ApiError> {
     caller.may_write_logs()?;
     let batch: IngestBody = parse_json(&req, &body)?;
-    let drafts = validate_batch(batch.events, OffsetDateTime::now_utc()).map_err(ApiError::Validation)?;
+    let drafts =
+        validate_batch(batch.events, OffsetDateTime::now_utc(), caller.recorder()).map_err(ApiError::Validation)?;
     let org_id = caller.tenant.id;
     let ids = blocking(move || Ok(state.db.append_events(org_id, &drafts)?)).await?;
     Ok(HttpResponse::Created().json(IngestResponse { ids }))
