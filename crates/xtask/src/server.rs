@@ -50,6 +50,8 @@ pub fn start(adminlog: &Path, work: &Path, database: &Path, extra: &[&str]) -> R
         .arg(database)
         .arg("--signing-key-file")
         .arg(work.join("signing.key"))
+        .arg("--secret-key-file")
+        .arg(work.join("secret.key"))
         .args(extra)
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)

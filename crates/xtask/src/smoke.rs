@@ -1,10 +1,13 @@
 //! The contract checks: the spec is valid OpenAPI, and schemathesis, driven
 //! by the spec, finds no 5xx and no response that breaks the contract on a
-//! running server with demo data.
+//! running server, in an organization of its own beside the demo data.
 
 use std::process::Command;
 
 use crate::{http, root, server, step, step_within, tools};
+
+const CONTRACT_EMAIL: &str = "contract@contract.example";
+const CONTRACT_PASSWORD: &str = "contract-run-password";
 
 /// Fixed so a failure reproduces.
 const SEED: &str = "20261126";
@@ -23,10 +26,41 @@ pub fn contract_checks() -> Result<(), String> {
         "demo data for the smoke test",
         Command::new(&adminlog).args(["demo", "--events", "3000", "--database-url"]).arg(&database),
     )?;
+    // The run gets an organization of its own, so nothing it does (removing
+    // administrators, revoking keys, failing logins) touches the demo's.
+    step(
+        "an organization of its own for the contract run",
+        Command::new(&adminlog)
+            .args(["create-admin", "--org", "Contract run", "--email", CONTRACT_EMAIL, "--database-url"])
+            .arg(&database)
+            .env("ADMINLOG_PASSWORD", CONTRACT_PASSWORD),
+    )?;
     let server = server::start(&adminlog, &work, &database, &[])?;
-    let credentials = r#"{"email":"super@demo-corp.example","password":"demo-password-123"}"#;
-    let (status, body) = http::request(&server.addr, "POST", "/api/v1/auth/login", None, credentials)?;
+    let credentials = format!(r#"{{"email":"{CONTRACT_EMAIL}","password":"{CONTRACT_PASSWORD}"}}"#);
+    let (status, body) = http::request(&server.addr, "POST", "/api/v1/auth/login", None, &credentials)?;
     let token = http::json_string(&body, "token").ok_or(format!("login failed ({status}): {body}"))?;
+    // Events of every shape, so pages and exports have rows to check.
+    let events = (0..200)
+        .map(|i| {
+            format!(
+                r#"{{"action":"{}","admin_email":"admin{}@contract.example","user_email":"user{i}@contract.example","user_name":"User {i}","domain_name":"Domain {}"}}"#,
+                ["ISSUE_TOKEN", "CREATE_USER", "LOG_IN", "EDIT_DOMAIN"][i % 4],
+                i % 7,
+                i % 5
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let (status, body) = http::request(
+        &server.addr,
+        "POST",
+        "/api/v1/admin-logs",
+        Some(&token),
+        &format!(r#"{{"events":[{events}]}}"#),
+    )?;
+    if status != 201 {
+        return Err(format!("seeding the contract organization failed ({status}): {body}"));
+    }
     step_within(
         "schemathesis against the running server (SQLite)",
         Command::new(bin.join("schemathesis"))
