@@ -98,7 +98,7 @@ async function andWait(page, act) {
 }
 
 async function rows(page) {
-  return page.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())));
+  return page.locator("tbody tr.event").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())));
 }
 
 async function actionsShown(page) {
@@ -441,6 +441,73 @@ test("an email of several organizations is asked which one; the browser keeps it
     const secondTime = await signInTo("E2E Corp");
     assert.equal(secondTime.device_token, device);
   });
+});
+
+test("an event a key sent as if from the Admin Panel shows which key stored it, and when", async (t) => {
+  const { token } = await api("POST", "/api/v1/auth/login", null, { email: SUPER, password: PASSWORD });
+  const siem = await api("POST", "/api/v1/api-keys", token, { name: "SIEM", scopes: ["logs:write"] });
+  // Claims an administrator in the Admin Panel, three days ago; the key sends it now.
+  const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000 - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const { ids: [eventId] } = await api("POST", "/api/v1/admin-logs", siem.key, {
+    events: [{
+      timestamp: threeDaysAgo, action: "REMOVE_ADMINISTRATOR", source: "admin_panel",
+      admin_email: "ceo@e2e.example", user_email: "claimcheck@e2e.example", user_name: "claimcheck",
+    }],
+  });
+  const recordedBy = `API key “SIEM” (#${siem.id})`;
+
+  const openDetails = async (page) => {
+    await signIn(page, SUPER, "/admin-logs?keyword=claimcheck");
+    const row = page.locator("tbody tr.event").first();
+    await row.waitFor();
+    const cells = await rows(page);
+    assert.equal(cells.length, 1);
+    assert.equal(cells[0][2], "ceo@e2e.example", "the row shows the claimed administrator");
+    assert.equal(cells[0][6], "Admin Panel", "and the claimed source");
+    assert.match(cells[0][7], /^API key SIEM/, "and which key stored it");
+    const toggle = row.getByRole("button", { name: "Details" });
+    assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+    const regionId = await toggle.getAttribute("aria-controls");
+    const region = page.getByRole("region", { name: `Details of event ${eventId}` });
+    assert.equal(await region.count(), 0, "closed: nothing shown");
+    // Keyboard: Enter opens it, focus stays on the button.
+    await toggle.focus();
+    await page.keyboard.press("Enter");
+    await region.waitFor();
+    assert.equal(await region.getAttribute("id"), regionId);
+    assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("aria-controls")), regionId, "focus stays on the button");
+    return { toggle, region };
+  };
+  const dd = (region, term) => region.locator("dt", { hasText: term }).locator("xpath=following-sibling::dd[1]");
+
+  await inBrowser(t, async (page) => {
+    const { toggle, region } = await openDetails(page);
+    assert.equal((await dd(region, "Recorded by").textContent()).trim(), recordedBy);
+    assert.equal((await dd(region, "Event id").textContent()).trim(), String(eventId));
+    assert.equal((await dd(region, "Administrator email").textContent()).trim(), "ceo@e2e.example");
+    assert.equal((await dd(region, "Source").textContent()).trim(), "Admin Panel (admin_panel)");
+    assert.equal((await dd(region, "Time (UTC)").textContent()).trim(), threeDaysAgo.replace("T", " ").replace("Z", " UTC"));
+    assert.match(await dd(region, "Action").textContent(), /REMOVE_ADMINISTRATOR: Administrator removed from an organization/);
+    assert.match(await dd(region, "Received (Europe/Paris)").textContent(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    const note = (await region.getByRole("note").textContent()).replace(/\s+/g, " ");
+    assert.ok(note.includes(`It says it came from the Admin Panel (source: admin_panel), but ${recordedBy} sent it.`), note);
+    assert.ok(note.includes("Sent 3 days after it says it happened"), note);
+    // Space closes it; focus is still on the button.
+    await page.keyboard.press("Space");
+    await region.waitFor({ state: "hidden" });
+    assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent.trim()), `Details of event ${eventId}`);
+  });
+
+  await inBrowser(t, async (page) => {
+    const { region } = await openDetails(page);
+    assert.equal((await dd(region, "Recorded by").textContent()).trim(), recordedBy);
+    await region.getByRole("note").waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page with details open scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: path.join(ARTIFACTS, "admin-logs-details-phone.png"), fullPage: true });
+  }, { viewport: { width: 390, height: 844 } });
 });
 
 test("the page reads on a phone", async (t) => {

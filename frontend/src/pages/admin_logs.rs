@@ -1,5 +1,6 @@
-//! The Admin Logs tab: filters in the URL, a page of events, cursors,
-//! and the CSV export of exactly the current view.
+//! The Admin Logs tab: filters in the URL, a page of events (each with its
+//! details, see `event_row`), cursors, and the CSV export of exactly the
+//! current view.
 
 use adminlog_types::{ErrorCode, Event, LogQuery, Page};
 use leptos::prelude::*;
@@ -8,9 +9,10 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::action_picker::ActionPicker;
 use super::describe;
+use super::event_row::EventRow;
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
-use crate::local_time::{format_local, format_utc, offset_label};
+use crate::local_time::offset_label;
 use crate::url_state::{export_api_url, page_api_url, view_from_search, view_url, FilterForm, PAGE_SIZES};
 
 const PATH: &str = "/admin-logs";
@@ -20,12 +22,6 @@ enum Load {
     Loading,
     Ready(Page<Event>),
     Failed(ClientError),
-}
-
-/// Minutes east of UTC in the viewer's zone at `at` (daylight saving included).
-fn offset_at(at: time::OffsetDateTime) -> i32 {
-    let millis = (at.unix_timestamp_nanos() / 1_000_000) as f64;
-    -(js_sys::Date::new(&JsValue::from_f64(millis)).get_timezone_offset() as i32)
 }
 
 /// The viewer's time zone by name (`Europe/Paris`), or its current offset.
@@ -176,23 +172,11 @@ pub fn AdminLogsPage() -> impl IntoView {
                         <th scope="col">"User name"</th>
                         <th scope="col">"Domain"</th>
                         <th scope="col">"Source"</th>
+                        <th scope="col">"Recorded by"</th>
+                        <th scope="col"><span class="visually-hidden">"Details"</span></th>
                     </tr></thead>
                     <tbody>
-                        {page.items.into_iter().map(|event| view! {
-                            <tr>
-                                <td data-label="Date and time">
-                                    <time datetime=adminlog_types::csv_timestamp(event.timestamp) title=format_utc(event.timestamp)>
-                                        {format_local(event.timestamp, offset_at(event.timestamp))}
-                                    </time>
-                                </td>
-                                <td data-label="Action"><abbr title=event.action.explanation()>{event.action.as_str()}</abbr></td>
-                                <td data-label="Administrator">{event.admin_email}</td>
-                                <td data-label="User email">{event.user_email}</td>
-                                <td data-label="User name">{event.user_name}</td>
-                                <td data-label="Domain">{event.domain_name.unwrap_or_default()}</td>
-                                <td data-label="Source">{match event.source { adminlog_types::Source::Api => "API", adminlog_types::Source::AdminPanel => "Admin Panel" }}</td>
-                            </tr>
-                        }).collect_view()}
+                        {page.items.into_iter().map(|event| view! { <EventRow event=event zone=zone.clone()/> }).collect_view()}
                     </tbody>
                 </table>
             </div>

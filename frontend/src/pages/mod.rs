@@ -5,6 +5,7 @@ pub mod admin_logs;
 pub mod administrators;
 pub mod api_keys;
 pub mod confirm;
+pub mod event_row;
 pub mod login;
 
 use std::future::Future;

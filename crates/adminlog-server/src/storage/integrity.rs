@@ -98,6 +98,16 @@ impl StoredLink {
     }
 }
 
+fn latest_checkpoint_in(conn: &mut AnyConn<'_>, org_id: i64) -> StorageResult<Option<Checkpoint>> {
+    let row: Option<CheckpointRow> = on_any!(conn, |c| checkpoints::table
+        .filter(checkpoints::org_id.eq(org_id))
+        .order(checkpoints::id.desc())
+        .select(CheckpointRow::as_select())
+        .first(c)
+        .optional())?;
+    Ok(row.map(Checkpoint::from))
+}
+
 /// Up to `limit` links after event `after`, up to event `until`, in id order.
 fn links_in(conn: &mut AnyConn<'_>, org_id: i64, after: i64, until: i64, limit: i64) -> StorageResult<Vec<StoredLink>> {
     let rows: Vec<ChainRow> = on_any!(conn, |c| events::table
@@ -266,13 +276,7 @@ impl Db {
         self.write(|conn| {
             let (last_id, head) = head_of(conn, org_id)?;
             let now = time::OffsetDateTime::now_utc();
-            let latest: Option<CheckpointRow> = on_any!(conn, |c| checkpoints::table
-                .filter(checkpoints::org_id.eq(org_id))
-                .order(checkpoints::id.desc())
-                .select(CheckpointRow::as_select())
-                .first(c)
-                .optional())?;
-            if let Some(latest) = latest.map(Checkpoint::from) {
+            if let Some(latest) = latest_checkpoint_in(conn, org_id)? {
                 let signed_at =
                     time::OffsetDateTime::parse(&latest.signed_at, &time::format_description::well_known::Rfc3339).ok();
                 let recent = signed_at.is_some_and(|at| now - at < reuse_within);
@@ -309,15 +313,7 @@ impl Db {
 
     /// The most recent checkpoint of the organization.
     pub fn latest_checkpoint(&self, org_id: i64) -> StorageResult<Option<Checkpoint>> {
-        self.read(|conn| {
-            let row: Option<CheckpointRow> = on_any!(conn, |c| checkpoints::table
-                .filter(checkpoints::org_id.eq(org_id))
-                .order(checkpoints::id.desc())
-                .select(CheckpointRow::as_select())
-                .first(c)
-                .optional())?;
-            Ok(row.map(Checkpoint::from))
-        })
+        self.read(|conn| latest_checkpoint_in(conn, org_id))
     }
 
     /// Organizations whose chain grew since their last checkpoint.

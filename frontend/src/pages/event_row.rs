@@ -1,0 +1,119 @@
+//! One event of the Admin Logs table: its row, with who stored it, and a
+//! Details disclosure that opens every field below the row, what the sender
+//! said apart from what adminlog recorded.
+
+use adminlog_types::Event;
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+use crate::event_details::{claim_notes, recorded_by_badge, recorded_by_class, recorded_by_text, shown, source_text};
+use crate::local_time::{format_local, format_utc};
+
+/// Columns of the table, for the details row's `colspan`.
+pub const COLUMNS: u32 = 9;
+
+/// Minutes east of UTC in the viewer's zone at `at` (daylight saving included).
+fn offset_at(at: time::OffsetDateTime) -> i32 {
+    let millis = (at.unix_timestamp_nanos() / 1_000_000) as f64;
+    -(js_sys::Date::new(&JsValue::from_f64(millis)).get_timezone_offset() as i32)
+}
+
+/// A `<time>` in the viewer's zone, UTC on hover.
+fn local_time(at: time::OffsetDateTime) -> impl IntoView {
+    view! {
+        <time datetime=adminlog_types::csv_timestamp(at) title=format_utc(at)>{format_local(at, offset_at(at))}</time>
+    }
+}
+
+/// The event's row and, below it, its details (hidden until asked for).
+/// `zone` names the viewer's time zone.
+#[component]
+pub fn EventRow(event: Event, zone: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let id = event.id;
+    let region_id = format!("event-{id}-details");
+    let notes = claim_notes(&event);
+    let flag = (!notes.is_empty()).then(|| {
+        view! {
+            <span class="claim-flag" title="What this event says differs from adminlog's record: see Details">
+                <span aria-hidden="true">"⚠"</span>
+                <span class="visually-hidden">" What it says differs from adminlog's record: see Details."</span>
+            </span>
+        }
+    });
+    let details = StoredValue::new((event.clone(), notes, zone));
+    view! {
+        <tr class="event" class:open=move || open.get()>
+            <td data-label="Date and time">{local_time(event.timestamp)}</td>
+            <td data-label="Action"><abbr title=event.action.explanation()>{event.action.as_str()}</abbr></td>
+            <td data-label="Administrator">{event.admin_email}</td>
+            <td data-label="User email">{event.user_email}</td>
+            <td data-label="User name">{event.user_name}</td>
+            <td data-label="Domain">{event.domain_name.unwrap_or_default()}</td>
+            <td data-label="Source">{source_text(event.source)}</td>
+            <td data-label="Recorded by">
+                <span class=recorded_by_class(&event.recorded_by) title=recorded_by_text(&event.recorded_by)>
+                    {recorded_by_badge(&event.recorded_by)}
+                </span>
+                {flag}
+            </td>
+            <td class="details-toggle">
+                <button type="button" class="disclosure" id=format!("event-{id}-toggle")
+                    aria-expanded=move || open.get().to_string()
+                    aria-controls=region_id.clone()
+                    on:click=move |_| open.update(|o| *o = !*o)>
+                    "Details"<span class="visually-hidden">{format!(" of event {id}")}</span>
+                </button>
+            </td>
+        </tr>
+        <tr class="event-details" hidden=move || !open.get()>
+            <td colspan=COLUMNS.to_string()>
+                <div id=region_id role="region" aria-label=format!("Details of event {id}")>
+                    {move || open.get().then(|| details.with_value(|(event, notes, zone)| detail_list(event, notes, zone)))}
+                </div>
+            </td>
+        </tr>
+    }
+}
+
+/// Every field of `event`: what the sender said, then what adminlog
+/// recorded, with `notes` on where they disagree first.
+fn detail_list(event: &Event, notes: &[String], zone: &str) -> impl IntoView {
+    let notes = (!notes.is_empty()).then(|| {
+        view! {
+            <div class="claim-notes" role="note">
+                <p><strong>"What this event says differs from adminlog's record:"</strong></p>
+                <ul>{notes.iter().map(|note| view! { <li>{note.clone()}</li> }).collect_view()}</ul>
+            </div>
+        }
+    });
+    let action = event.action;
+    view! {
+        {notes}
+        <div class="detail-groups">
+            <section>
+                <h2>"As sent"</h2>
+                <dl>
+                    <dt>{format!("Time ({zone})")}</dt><dd>{local_time(event.timestamp)}</dd>
+                    <dt>"Time (UTC)"</dt><dd>{format_utc(event.timestamp)}</dd>
+                    <dt>"Action"</dt>
+                    <dd><code>{action.as_str()}</code>{format!(": {}", action.explanation())}</dd>
+                    <dt>"Administrator email"</dt><dd>{shown(&event.admin_email)}</dd>
+                    <dt>"User email"</dt><dd>{shown(&event.user_email)}</dd>
+                    <dt>"User name"</dt><dd>{shown(&event.user_name)}</dd>
+                    <dt>"Domain"</dt><dd>{shown(event.domain_name.as_deref().unwrap_or_default())}</dd>
+                    <dt>"Source"</dt>
+                    <dd>{format!("{} ({})", source_text(event.source), event.source.as_str())}</dd>
+                </dl>
+            </section>
+            <section>
+                <h2>"Recorded by adminlog"</h2>
+                <dl>
+                    <dt>"Event id"</dt><dd>{event.id.to_string()}</dd>
+                    <dt>"Recorded by"</dt><dd>{recorded_by_text(&event.recorded_by)}</dd>
+                    <dt>{format!("Received ({zone})")}</dt><dd>{local_time(event.received_at)}</dd>
+                </dl>
+            </section>
+        </div>
+    }
+}
