@@ -14,3 +14,4 @@ mod ops;
 mod overload;
 mod query;
 mod session;
+mod wal;

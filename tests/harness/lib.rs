@@ -332,6 +332,11 @@ pub struct Org {
 }
 
 impl TestApp {
+    /// Where this server's database lives.
+    pub fn db_url(&self) -> DatabaseUrl {
+        self.database.url.clone()
+    }
+
     /// The server's checkpoint signing key file.
     pub fn signing_key_file(&self) -> &std::path::Path {
         &self.database.signing_key_file

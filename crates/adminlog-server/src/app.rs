@@ -125,6 +125,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         signer,
         checkpoint_reuse: time::Duration::try_from(settings.checkpoint_reuse).unwrap_or(time::Duration::MINUTE),
         checkpoint_timer,
+        wal_timer: (db.backend() == Backend::Sqlite).then(|| housekeeping::start_wal_bound(db.clone())),
     });
     let listener =
         TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;

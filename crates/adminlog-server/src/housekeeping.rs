@@ -1,5 +1,6 @@
 //! Work the server does on its own schedule: signing a checkpoint of every
-//! organization whose chain grew since its last one.
+//! organization whose chain grew since its last one, and keeping SQLite's
+//! write-ahead log bounded.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -8,23 +9,39 @@ use std::time::Duration;
 use crate::domain::checkpoint::CheckpointSigner;
 use crate::storage::Db;
 
-/// The running timer; dropping it stops the thread at once.
-pub struct CheckpointTimer {
+/// A running timer; dropping it stops its thread at once.
+pub struct Timer {
     _stop: mpsc::Sender<()>,
 }
 
-/// Signs due checkpoints every `every`, on a thread of its own.
-pub fn start_checkpoint_timer(db: Db, signer: Arc<CheckpointSigner>, every: Duration) -> CheckpointTimer {
+/// Runs `work` every `every` on a thread of its own, named `name`.
+fn every(name: &str, every: Duration, mut work: impl FnMut() + Send + 'static) -> Timer {
     let (stop, stopped) = mpsc::channel::<()>();
     std::thread::Builder::new()
-        .name("checkpoints".into())
+        .name(name.into())
         .spawn(move || {
             while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
-                sign_due_checkpoints(&db, &signer);
+                work();
             }
         })
         .expect("the OS can start a thread");
-    CheckpointTimer { _stop: stop }
+    Timer { _stop: stop }
+}
+
+/// Signs due checkpoints every `every`.
+pub fn start_checkpoint_timer(db: Db, signer: Arc<CheckpointSigner>, period: Duration) -> Timer {
+    every("checkpoints", period, move || sign_due_checkpoints(&db, &signer))
+}
+
+/// SQLite: every second, restarts the write-ahead log once it outgrows its
+/// bound (see `Db::bound_wal`). Readers that keep a snapshot open at every
+/// moment stop SQLite's own checkpoints from ever restarting it.
+pub fn start_wal_bound(db: Db) -> Timer {
+    every("wal-bound", Duration::from_secs(1), move || {
+        if let Err(error) = db.bound_wal() {
+            tracing::warn!(%error, "could not checkpoint the write-ahead log");
+        }
+    })
 }
 
 /// One round: a checkpoint for each organization with unsigned events.

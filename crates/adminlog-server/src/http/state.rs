@@ -24,5 +24,7 @@ pub struct AppState {
     /// See `app::Settings::checkpoint_reuse`.
     pub checkpoint_reuse: time::Duration,
     /// Stops the periodic checkpoint signer when the server goes away.
-    pub checkpoint_timer: Option<crate::housekeeping::CheckpointTimer>,
+    pub checkpoint_timer: Option<crate::housekeeping::Timer>,
+    /// Keeps SQLite's write-ahead log bounded (SQLite only).
+    pub wal_timer: Option<crate::housekeeping::Timer>,
 }

@@ -115,7 +115,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
         // `batch_execute` runs every statement; a prepared query runs only the first.
         conn.batch_execute(
             "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 33554432;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -279,6 +279,32 @@ impl Db {
         }
     }
 
+    /// SQLite: copies the write-ahead log into the database (never waiting),
+    /// and once the log has grown past [`WAL_BOUND_BYTES`], waits for the
+    /// readers of the moment to finish and truncates it. Readers that keep a
+    /// snapshot open at every moment stop SQLite's own checkpoints from ever
+    /// restarting the log, which then grows without end. PostgreSQL: nothing.
+    pub fn bound_wal(&self) -> StorageResult<()> {
+        #[derive(diesel::QueryableByName)]
+        struct Checkpointed {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            log: i64,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct PageSize {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            page_size: i64,
+        }
+        let Pools::Sqlite(pool) = &*self.pools else { return Ok(()) };
+        let mut conn = pool.get()?;
+        let passive: Checkpointed = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(&mut *conn)?;
+        let page: PageSize = diesel::sql_query("PRAGMA page_size").get_result(&mut *conn)?;
+        if passive.log.saturating_mul(page.page_size) > WAL_BOUND_BYTES {
+            let _: Checkpointed = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(&mut *conn)?;
+        }
+        Ok(())
+    }
+
     /// A trivial query: is the database answering?
     pub fn ping(&self) -> StorageResult<()> {
         self.read(|conn| {
@@ -287,6 +313,11 @@ impl Db {
         })
     }
 }
+
+/// The write-ahead log size past which the server restarts it
+/// (`Db::bound_wal`); `journal_size_limit` truncates it to this size after
+/// any restart SQLite makes on its own.
+pub const WAL_BOUND_BYTES: i64 = 32 * 1024 * 1024;
 
 /// Microseconds since the Unix epoch: how every time is stored.
 ///
