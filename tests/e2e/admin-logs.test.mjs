@@ -270,6 +270,9 @@ test("an ended session goes back to sign-in, then to the same view", async (t) =
       await page.getByLabel("Password").fill(PASSWORD);
       await page.getByRole("button", { name: "Sign in" }).click();
     });
+    // A late answer of the ended session may settle the wait above first.
+    await page.waitForURL((url) => url.pathname === "/admin-logs");
+    await page.locator("tbody tr.event").first().waitFor();
     assert.equal(new URL(page.url()).search, "?to=2016-12-31&keyword=john");
     assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "ADD_USER_TO_DOMAIN"]);
   });

@@ -4,6 +4,7 @@
 //! table and writes JSON next to it. It asserts nothing: numbers are read,
 //! not tested.
 
+mod grow;
 mod measure;
 mod report;
 mod shapes;
@@ -32,8 +33,29 @@ pub struct Options {
     pub ingest_events: usize,
     pub out: PathBuf,
     pub postgres_url: String,
-    /// Keep an existing SQLite data set (same seed) instead of loading anew.
+    /// Keep an existing bulk-loaded data set (same seed) instead of loading anew.
     pub reuse: bool,
+    pub datasets: Vec<Dataset>,
+}
+
+/// How a data set is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    /// Through the storage layer, secondary indexes built once at the end,
+    /// statistics refreshed: the best case.
+    Bulk,
+    /// Through the running server's ingestion endpoint, as real logs grow,
+    /// with nobody refreshing statistics.
+    Grown,
+}
+
+impl Dataset {
+    fn label(self) -> &'static str {
+        match self {
+            Dataset::Bulk => "bulk-loaded",
+            Dataset::Grown => "grown through the API",
+        }
+    }
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -47,6 +69,7 @@ fn parse_options() -> Result<Options, String> {
         postgres_url: std::env::var("ADMINLOG_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
         reuse: false,
+        datasets: vec![Dataset::Bulk, Dataset::Grown],
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -69,6 +92,14 @@ fn parse_options() -> Result<Options, String> {
                 options.ingest_events = value()?.parse().map_err(|e| format!("--ingest-events: {e}"))?
             }
             "--out" => options.out = PathBuf::from(value()?),
+            "--dataset" => {
+                options.datasets = match value()?.as_str() {
+                    "bulk" => vec![Dataset::Bulk],
+                    "grown" => vec![Dataset::Grown],
+                    "both" => vec![Dataset::Bulk, Dataset::Grown],
+                    other => return Err(format!("--dataset: bulk, grown or both, not {other}")),
+                }
+            }
             "--reuse" => options.reuse = true,
             "--quick" => {
                 options.iterations = 5;
@@ -88,12 +119,14 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(backend: Backend, options: &Options) -> Result<Scratch, String> {
+    fn new(backend: Backend, dataset: Dataset, options: &Options) -> Result<Scratch, String> {
+        // Only a bulk-loaded data set is ever reused: growing is the measurement.
+        let reuse = options.reuse && dataset == Dataset::Bulk;
         match backend {
             Backend::Sqlite => {
                 std::fs::create_dir_all(&options.out).map_err(|e| e.to_string())?;
-                let path = options.out.join("bench.db");
-                if options.reuse && path.exists() {
+                let path = options.out.join(if dataset == Dataset::Bulk { "bench.db" } else { "bench-grown.db" });
+                if reuse && path.exists() {
                     return Ok(Scratch { url: DatabaseUrl::Sqlite(path.display().to_string()), drop_postgres: None });
                 }
                 for suffix in ["", "-wal", "-shm"] {
@@ -102,12 +135,12 @@ impl Scratch {
                 Ok(Scratch { url: DatabaseUrl::Sqlite(path.display().to_string()), drop_postgres: None })
             }
             Backend::Postgres => {
-                let name = "adminlog_bench".to_owned();
+                let name = if dataset == Dataset::Bulk { "adminlog_bench" } else { "adminlog_bench_grown" }.to_owned();
                 let mut conn = PgConnection::establish(&options.postgres_url).map_err(|e| e.to_string())?;
                 let base =
                     &options.postgres_url[..options.postgres_url.rfind('/').unwrap_or(options.postgres_url.len())];
                 let url = DatabaseUrl::Postgres(format!("{base}/{name}"));
-                if options.reuse {
+                if reuse {
                     // Kept between runs: created once, never dropped.
                     let _ = diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn);
                     return Ok(Scratch { url, drop_postgres: None });
@@ -184,36 +217,10 @@ fn load_organizations(
     Ok(admin.org_id)
 }
 
-fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, String> {
-    let scratch = Scratch::new(backend, options)?;
-    let db = app::open_database(&scratch.url, 4).map_err(|e| e.to_string())?;
-    println!("\n## {} — loading {} events", backend.label(), options.events);
-    let spec = big_spec(options.events);
-    let admins: Vec<String> = (0..25).map(|i| format!("admin{i}@{MAIL_DOMAIN}")).collect();
-    let population = Population::new(&spec, MAIL_DOMAIN, admins);
-    let end = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
-    let started = Instant::now();
-    let org_id = match db.tenant_by_name("Bench Corp").map_err(|e| e.to_string())? {
-        Some(existing) if options.reuse => {
-            println!("reusing the loaded data set (load figures below are not a load)");
-            existing.id
-        }
-        _ => load(&db, &population, &spec, end)?,
-    };
-    let load_seconds = started.elapsed().as_secs_f64();
-    db.optimize().map_err(|e| e.to_string())?;
-    let total_events = options.events + 3 * 2_000;
-    let size = scratch.size_bytes(&db);
-    println!(
-        "loaded in {load_seconds:.1} s ({:.0} events/s), {:.0} bytes/event",
-        total_events as f64 / load_seconds,
-        size as f64 / total_events as f64
-    );
-
-    std::fs::create_dir_all(&options.out).map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
-    let settings = Settings {
+fn server_settings(url: &DatabaseUrl, options: &Options) -> Settings {
+    Settings {
         bind: "127.0.0.1:0".into(),
-        database: scratch.url.clone(),
+        database: url.clone(),
         jwt_secret: None,
         workers: 2,
         static_dir: None,
@@ -224,12 +231,103 @@ fn run_backend(backend: Backend, options: &Options) -> Result<BackendReport, Str
         secret_key_file: options.out.join("bench-secret.key"),
         checkpoint_reuse: std::time::Duration::from_secs(60),
         checkpoint_interval: None,
-    };
+    }
+}
+
+/// A session token of the big organization's super administrator.
+fn login(base: &str) -> Result<String, String> {
+    let client = reqwest::blocking::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": format!("root@{MAIL_DOMAIN}"), "password": PASSWORD}))
+        .send()
+        .and_then(|r| r.json())
+        .map_err(|e| e.to_string())?;
+    login["token"].as_str().map(str::to_owned).ok_or(format!("login failed: {login}"))
+}
+
+/// A new `logs:write` key of the big organization.
+fn write_key(base: &str, token: &str) -> Result<String, String> {
+    let created: serde_json::Value = reqwest::blocking::Client::new()
+        .post(format!("{base}/api/v1/api-keys"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"name": "bench growth", "scopes": ["logs:write"]}))
+        .send()
+        .and_then(|r| r.json())
+        .map_err(|e| e.to_string())?;
+    created["key"].as_str().map(str::to_owned).ok_or(format!("no key: {created}"))
+}
+
+/// PostgreSQL's autovacuum setting, said in the report: grown data sets
+/// measure whatever the machine does.
+fn autovacuum(db: &Db) -> String {
+    db.server_setting("autovacuum").ok().flatten().unwrap_or_else(|| "unknown".into())
+}
+
+fn run_backend(backend: Backend, dataset: Dataset, options: &Options) -> Result<BackendReport, String> {
+    let scratch = Scratch::new(backend, dataset, options)?;
+    let db = app::open_database(&scratch.url, 4).map_err(|e| e.to_string())?;
+    println!("\n## {} — {} events, {}", backend.label(), options.events, dataset.label());
+    let spec = big_spec(options.events);
+    let admins: Vec<String> = (0..25).map(|i| format!("admin{i}@{MAIL_DOMAIN}")).collect();
+    let population = std::sync::Arc::new(Population::new(&spec, MAIL_DOMAIN, admins));
+    let end = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
+    std::fs::create_dir_all(&options.out).map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
+    let settings = server_settings(&scratch.url, options);
     let secret_key_file = settings.secret_key_file.clone();
-    let (addr, server_thread) = measure::start_server(settings)?;
+    let started = Instant::now();
+    let (org_id, load_note, server) = match dataset {
+        Dataset::Bulk => {
+            let org_id = match db.tenant_by_name("Bench Corp").map_err(|e| e.to_string())? {
+                Some(existing) if options.reuse => {
+                    println!("reusing the loaded data set (load figures below are not a load)");
+                    existing.id
+                }
+                _ => load(&db, &population, &spec, end)?,
+            };
+            db.optimize().map_err(|e| e.to_string())?;
+            let note =
+                "Bulk-loaded through the storage layer, secondary indexes built at the end, then ANALYZE".to_owned();
+            (org_id, note, None)
+        }
+        Dataset::Grown => {
+            let org_id = load_organizations(&db, &population, &DemoSpec { events: 0, ..spec.clone() }, end)?;
+            let server = measure::start_server(settings.clone())?;
+            let base = format!("http://{}", server.0);
+            let key = write_key(&base, &login(&base)?)?;
+            grow::grow(&base, &key, &population, &spec, end, None)?;
+            let note = match backend {
+                Backend::Sqlite => format!(
+                    "Grown through POST /admin-logs ({} clients × batches of {}, time order), no ANALYZE",
+                    grow::CLIENTS,
+                    grow::BATCH
+                ),
+                Backend::Postgres => format!(
+                    "Grown through POST /admin-logs ({} clients × batches of {}, time order), no ANALYZE or VACUUM, autovacuum = {}",
+                    grow::CLIENTS,
+                    grow::BATCH,
+                    autovacuum(&db)
+                ),
+            };
+            (org_id, note, Some(server))
+        }
+    };
+    let load_seconds = started.elapsed().as_secs_f64();
+    let total_events = options.events + 3 * 2_000;
+    let size = scratch.size_bytes(&db);
+    println!(
+        "made in {load_seconds:.1} s ({:.0} events/s), {:.0} bytes/event",
+        total_events as f64 / load_seconds,
+        size as f64 / total_events as f64
+    );
+    let (addr, server_thread) = match server {
+        Some(running) => running,
+        None => measure::start_server(settings)?,
+    };
     let base = format!("http://{addr}");
     let context = shapes::Context::new(&base, &db, &secret_key_file, org_id, &population, end)?;
-    let mut report = BackendReport::new(backend.label(), total_events, load_seconds, size);
+    let mut report = BackendReport::new(backend.label(), dataset.label(), total_events, load_seconds, size);
+    report.load_note = load_note;
     report.shapes = shapes::measure_all(&context, options.iterations)?;
     report.export = Some(measure::export(&context)?);
     report.concurrency = Some(measure::concurrency(&context, Duration::from_secs(options.concurrency_seconds))?);
@@ -243,17 +341,19 @@ fn main() {
         Ok(options) => options,
         Err(message) => {
             eprintln!("adminlog-bench: {message}");
-            eprintln!("usage: adminlog-bench [--events N] [--backend sqlite|postgres|both] [--iterations N] [--concurrency-seconds S] [--ingest-events N] [--quick] [--reuse] [--out DIR]");
+            eprintln!("usage: adminlog-bench [--events N] [--backend sqlite|postgres|both] [--iterations N] [--concurrency-seconds S] [--ingest-events N] [--dataset bulk|grown|both] [--quick] [--reuse] [--out DIR]");
             std::process::exit(2);
         }
     };
     let mut report = Report::new(&options);
     for backend in &options.backends {
-        match run_backend(*backend, &options) {
-            Ok(result) => report.backends.push(result),
-            Err(message) => {
-                eprintln!("adminlog-bench: {}: {message}", backend.label());
-                std::process::exit(1);
+        for dataset in &options.datasets {
+            match run_backend(*backend, *dataset, &options) {
+                Ok(result) => report.backends.push(result),
+                Err(message) => {
+                    eprintln!("adminlog-bench: {} {}: {message}", backend.label(), dataset.label());
+                    std::process::exit(1);
+                }
             }
         }
     }

@@ -36,6 +36,12 @@ impl Percentiles {
 #[derive(Clone, Debug, Serialize)]
 pub struct BackendReport {
     pub backend: String,
+    /// How the data set was made: `bulk` (storage layer, indexes built at the
+    /// end, statistics refreshed) or `grown` (the server's ingestion endpoint,
+    /// no statistics refreshed).
+    pub dataset: String,
+    /// What produced the data set, said in the report's header line.
+    pub load_note: String,
     pub events: u64,
     pub load_seconds: f64,
     pub load_events_per_second: f64,
@@ -48,9 +54,11 @@ pub struct BackendReport {
 }
 
 impl BackendReport {
-    pub fn new(backend: &str, events: u64, load_seconds: f64, database_bytes: u64) -> BackendReport {
+    pub fn new(backend: &str, dataset: &str, events: u64, load_seconds: f64, database_bytes: u64) -> BackendReport {
         BackendReport {
             backend: backend.to_owned(),
+            dataset: dataset.to_owned(),
+            load_note: String::new(),
             events,
             load_seconds,
             load_events_per_second: events as f64 / load_seconds,
@@ -103,10 +111,11 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(out, "# adminlog benchmark\n\n{} · {} events in the big organization · {} requests per shape after warm-up · {}\n", self.machine, self.events, self.iterations, self.generated_at);
         for b in &self.backends {
-            let _ = writeln!(out, "## {}\n", b.backend);
+            let _ = writeln!(out, "## {} — {}\n", b.backend, b.dataset);
             let _ = writeln!(
                 out,
-                "Load: {} events in {:.1} s ({:.0} events/s); database {:.1} MiB, {:.0} bytes/event.\n",
+                "{}: {} events in {:.1} s ({:.0} events/s); on disk {:.1} MiB (write-ahead log included), {:.0} bytes/event.\n",
+                b.load_note,
                 b.events,
                 b.load_seconds,
                 b.load_events_per_second,
@@ -145,7 +154,42 @@ impl Report {
             }
             out.push('\n');
         }
+        self.side_by_side(&mut out);
         out
+    }
+
+    /// Every data set's p50 / p99 over HTTP in one table, shape by shape.
+    fn side_by_side(&self, out: &mut String) {
+        let Some(first) = self.backends.first() else { return };
+        if self.backends.len() < 2 {
+            return;
+        }
+        let _ = writeln!(out, "## Side by side: HTTP p50 / p99 ms\n");
+        let columns: Vec<String> = self.backends.iter().map(|b| format!("{} {}", b.backend, b.dataset)).collect();
+        let _ = writeln!(out, "| shape | {} |", columns.join(" | "));
+        let _ = writeln!(out, "| --- |{}", " ---: |".repeat(columns.len()));
+        for (i, shape) in first.shapes.iter().enumerate() {
+            let cells: Vec<String> = self
+                .backends
+                .iter()
+                .map(|b| {
+                    b.shapes.get(i).map_or("—".to_owned(), |s| format!("{:.2} / {:.2}", s.http.p50_ms, s.http.p99_ms))
+                })
+                .collect();
+            let _ = writeln!(out, "| {} | {} |", shape.name, cells.join(" | "));
+        }
+        let export: Vec<String> = self
+            .backends
+            .iter()
+            .map(|b| {
+                b.export
+                    .as_ref()
+                    .map_or("—".to_owned(), |e| format!("{:.1} / {:.1}", e.last_byte.p50_ms, e.last_byte.p99_ms))
+            })
+            .collect();
+        let _ = writeln!(out, "| CSV export, last byte | {} |", export.join(" | "));
+        let disk: Vec<String> = self.backends.iter().map(|b| format!("{:.0} B", b.bytes_per_event)).collect();
+        let _ = writeln!(out, "| disk per event | {} |\n", disk.join(" | "));
     }
 
     pub fn write(&self, dir: &Path, markdown: &str) -> std::io::Result<()> {

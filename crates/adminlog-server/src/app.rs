@@ -78,6 +78,10 @@ pub fn cursor_key(secret: &[u8; 32]) -> CursorKey {
     CursorKey::new(&signing_key::derive_key(secret, "adminlog cursors v1"))
 }
 
+/// How often the server looks whether the events table grew enough for its
+/// statistics to be refreshed.
+const STATISTICS_PERIOD: Duration = Duration::from_secs(60);
+
 /// How long a request waits for a pooled connection before it gets a 503.
 /// Admission control keeps the queue short, so this is rarely reached.
 const POOL_WAIT: Duration = Duration::from_secs(2);
@@ -126,6 +130,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         checkpoint_reuse: time::Duration::try_from(settings.checkpoint_reuse).unwrap_or(time::Duration::MINUTE),
         checkpoint_timer,
         wal_timer: (db.backend() == Backend::Sqlite).then(|| housekeeping::start_wal_bound(db.clone())),
+        statistics_timer: housekeeping::start_statistics_refresh(db.clone(), STATISTICS_PERIOD),
     });
     let listener =
         TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;

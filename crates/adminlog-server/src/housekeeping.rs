@@ -33,6 +33,44 @@ pub fn start_checkpoint_timer(db: Db, signer: Arc<CheckpointSigner>, period: Dur
     every("checkpoints", period, move || sign_due_checkpoints(&db, &signer))
 }
 
+/// The events table's statistics are refreshed once it has grown by this
+/// share since the last refresh (and at the first look after a start).
+const REFRESH_GROWTH: f64 = 0.1;
+/// ... and by at least this many events.
+const REFRESH_MIN_EVENTS: i64 = 10_000;
+
+/// Every minute, refreshes the planner's statistics of the events table
+/// when it has grown enough (no operator runs ANALYZE; PostgreSQL's
+/// autovacuum may be off or lag a burst). Plans do not depend on it.
+pub fn start_statistics_refresh(db: Db, period: Duration) -> Timer {
+    let mut analyzed_at: Option<i64> = None;
+    every("statistics", period, move || {
+        let stored = match db.events_stored() {
+            Ok(stored) => stored,
+            Err(error) => return tracing::warn!(%error, "could not count events"),
+        };
+        let due = match analyzed_at {
+            None => true,
+            Some(before) => stored - before >= REFRESH_MIN_EVENTS.max((before as f64 * REFRESH_GROWTH) as i64),
+        };
+        if !due {
+            return;
+        }
+        let started = std::time::Instant::now();
+        match db.analyze_events() {
+            Ok(()) => {
+                analyzed_at = Some(stored);
+                tracing::info!(
+                    events = stored,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "statistics refreshed"
+                );
+            }
+            Err(error) => tracing::warn!(%error, "could not refresh statistics"),
+        }
+    })
+}
+
 /// SQLite: every second, restarts the write-ahead log once it outgrows its
 /// bound (see `Db::bound_wal`). Readers that keep a snapshot open at every
 /// moment stop SQLite's own checkpoints from ever restarting it.

@@ -27,4 +27,6 @@ pub struct AppState {
     pub checkpoint_timer: Option<crate::housekeeping::Timer>,
     /// Keeps SQLite's write-ahead log bounded (SQLite only).
     pub wal_timer: Option<crate::housekeeping::Timer>,
+    /// Refreshes the planner's statistics as the log grows.
+    pub statistics_timer: crate::housekeeping::Timer,
 }

@@ -1,0 +1,115 @@
+//! The data set as real logs get it: pushed through the running server's
+//! ingestion endpoint in time-ordered batches by several clients, with
+//! nobody refreshing the planner's statistics (no ANALYZE, no VACUUM; on
+//! PostgreSQL autovacuum as the machine has it).
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use adminlog_server::demo::{DemoSpec, Population, Rng};
+use adminlog_server::domain::ingest::EventDraft;
+use time::OffsetDateTime;
+
+pub const CLIENTS: usize = 4;
+pub const BATCH: usize = 1000;
+
+/// One event as a client sends it.
+fn new_event(draft: &EventDraft, event_id: String) -> serde_json::Value {
+    let timestamp = draft.timestamp.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    serde_json::json!({
+        "event_id": event_id,
+        "timestamp": timestamp,
+        "action": draft.action,
+        "source": draft.source,
+        "admin_email": draft.admin_email,
+        "user_email": draft.user_email,
+        "user_name": draft.user_name,
+        "domain_name": draft.domain_name,
+    })
+}
+
+/// Pushes `spec.events` events spread over `spec.span` up to `end` with a
+/// `logs:write` key, [`CLIENTS`] clients taking batches in time order.
+/// `action` overrides every event's action (the burst). Returns the seconds
+/// it took.
+pub fn grow(
+    base: &str,
+    key: &str,
+    population: &Arc<Population>,
+    spec: &DemoSpec,
+    end: OffsetDateTime,
+    action: Option<adminlog_types::Action>,
+) -> Result<f64, String> {
+    let batches = (spec.events as usize).div_ceil(BATCH);
+    let step = spec.span.whole_microseconds() as f64 / spec.events.max(1) as f64;
+    let start = end - spec.span;
+    let next = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (next, failures, key, base) = (next.clone(), failures.clone(), key.to_owned(), base.to_owned());
+            let (population, spec) = (population.clone(), spec.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(120))
+                    .build()
+                    .expect("an HTTP client");
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= batches {
+                        break;
+                    }
+                    // Each batch has its own generator: the data set does not
+                    // depend on which client sends which batch.
+                    let mut rng = Rng::new(spec.seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                    let first = n * BATCH;
+                    let last = (first + BATCH).min(spec.events as usize);
+                    let events: Vec<serde_json::Value> = (first..last)
+                        .map(|k| {
+                            let at = start + time::Duration::microseconds((k as f64 * step) as i64);
+                            let mut draft = population.event(&mut rng, at, spec.api_share);
+                            if let Some(action) = action {
+                                draft.action = action;
+                            }
+                            new_event(&draft, format!("grow-{}-{k}", spec.seed))
+                        })
+                        .collect();
+                    let body = serde_json::json!({ "events": events });
+                    let mut sent = false;
+                    // Retries with the same event ids are safe: 503s under load are expected.
+                    for _ in 0..20 {
+                        let reply =
+                            client.post(format!("{base}/api/v1/admin-logs")).bearer_auth(&key).json(&body).send();
+                        match reply {
+                            Ok(r) if r.status().as_u16() == 201 => {
+                                sent = true;
+                                break;
+                            }
+                            Ok(r) if r.status().as_u16() == 503 => std::thread::sleep(Duration::from_millis(200)),
+                            Ok(r) => {
+                                eprintln!("batch {n}: {} {}", r.status(), r.text().unwrap_or_default());
+                                break;
+                            }
+                            Err(error) => {
+                                eprintln!("batch {n}: {error}");
+                                std::thread::sleep(Duration::from_millis(200));
+                            }
+                        }
+                    }
+                    if !sent {
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().map_err(|_| "a growing client panicked".to_owned())?;
+    }
+    match failures.load(Ordering::Relaxed) {
+        0 => Ok(started.elapsed().as_secs_f64()),
+        failed => Err(format!("{failed} batches were not stored")),
+    }
+}
