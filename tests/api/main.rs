@@ -6,6 +6,7 @@ mod attacks;
 mod checkpoints;
 mod export;
 mod fixtures;
+mod full_disk;
 mod hostile_input;
 mod ingest;
 mod integrity;

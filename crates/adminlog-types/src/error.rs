@@ -31,6 +31,8 @@ pub enum ErrorCode {
     TooManyRequests,
     /// The server is overloaded or its database is unreachable; retry later.
     Unavailable,
+    /// The server's storage is full: nothing was stored (507).
+    InsufficientStorage,
     /// A bug on our side. The message never carries internals.
     Internal,
 }

@@ -37,6 +37,8 @@ pub enum ApiError {
     TooManyConnections,
     #[error("the service is busy or its database is unreachable: retry shortly")]
     Unavailable(String),
+    #[error("the server's storage is full, so nothing was stored: an operator must free space, then retry")]
+    InsufficientStorage(String),
     #[error("an unexpected error occurred; it has been logged")]
     Internal(String),
 }
@@ -58,6 +60,7 @@ impl ApiError {
             ApiError::RequestTimeout(_) => ErrorCode::RequestTimeout,
             ApiError::TooManyRequests { .. } | ApiError::TooManyConnections => ErrorCode::TooManyRequests,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::InsufficientStorage(_) => ErrorCode::InsufficientStorage,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -96,6 +99,7 @@ impl ResponseError for ApiError {
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooManyRequests { .. } | ApiError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -104,6 +108,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(cause) => tracing::error!(%cause, "internal error"),
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            ApiError::InsufficientStorage(cause) => tracing::error!(%cause, "storage full"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -129,6 +134,7 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound => ApiError::NotFound("no such item in this organization".into()),
             StorageError::Conflict(message) => ApiError::Conflict(message),
             StorageError::Unavailable(cause) => ApiError::Unavailable(cause),
+            StorageError::NoSpace(cause) => ApiError::InsufficientStorage(cause),
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -59,6 +59,8 @@ pub enum StorageError {
     Conflict(String),
     #[error("the database is busy or unreachable: {0}")]
     Unavailable(String),
+    #[error("the database's storage is full: {0}")]
+    NoSpace(String),
     #[error("invalid database URL: {0}")]
     BadUrl(String),
     #[error("stored data is not valid: {0}")]
@@ -69,9 +71,23 @@ pub enum StorageError {
 
 impl From<diesel::result::Error> for StorageError {
     fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match &error {
             // SQLite's busy timeout ran out: the database is overloaded, not broken.
-            diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
+            Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
+                StorageError::Unavailable(info.message().to_owned())
+            }
+            // SQLite's "database or disk is full", PostgreSQL's "could not
+            // extend file ... No space left on device": nothing was stored.
+            Error::DatabaseError(_, info)
+                if ["disk is full", "No space left on device", "could not extend file"]
+                    .iter()
+                    .any(|sign| info.message().contains(sign)) =>
+            {
+                StorageError::NoSpace(info.message().to_owned())
+            }
+            // PostgreSQL went away mid-request (a restart): worth a retry.
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 StorageError::Unavailable(info.message().to_owned())
             }
             _ => StorageError::Query(error),

@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use adminlog_types::{
-    csv_cells, csv_cells_extended, csv_writer, Action, ActionInfo, IngestResponse, ItemList, LogFilter, LogQuery, Page,
-    QueryKind, CSV_HEADER, CSV_HEADER_EXTENDED, MAX_EXPORT_ROWS,
+    csv_cells, csv_cells_extended, csv_writer, Action, ActionInfo, Event, IngestResponse, ItemList, LogFilter,
+    LogQuery, Page, QueryKind, CSV_HEADER, CSV_HEADER_EXTENDED, MAX_EXPORT_ROWS,
 };
 use bytes::Bytes;
 use time::OffsetDateTime;
@@ -57,12 +57,16 @@ pub async fn export_admin_logs_csv(
     let filter = query.filter.clone();
     let db = state.db.clone();
     let org_id = caller.tenant.id;
-    // Asked before streaming starts, so the headers can say whether the cap
-    // cut the export short.
-    let truncated = blocking(move || {
+    // Asked before the export is recorded and streaming starts: the headers
+    // say whether the cap cut the export short, and the first chunk, read
+    // before the export's own record exists, keeps that record out of it
+    // (later chunks are older).
+    let (truncated, first_chunk) = blocking(move || {
         let mut beyond_cap = EventSelection::new(&filter, None, 1);
         beyond_cap.skip = MAX_EXPORT_ROWS as i64;
-        Ok(!db.page_events(org_id, &beyond_cap)?.is_empty())
+        let truncated = !db.page_events(org_id, &beyond_cap)?.is_empty();
+        let first_chunk = db.page_events(org_id, &EventSelection::new(&filter, None, EXPORT_CHUNK as i64))?;
+        Ok((truncated, first_chunk))
     })
     .await?;
 
@@ -71,27 +75,33 @@ pub async fn export_admin_logs_csv(
         .insert_header(("X-Export-Row-Limit", MAX_EXPORT_ROWS.to_string()))
         .insert_header(("X-Export-Truncated", truncated.to_string()));
     let filename = export_filename(&query.filter);
-    Ok(recorded_download(
+    recorded_download(
         state.db.clone(),
         org_id,
         caller.export_record(),
         response,
         "text/csv; charset=utf-8",
         &filename,
-        move |db, sender| stream_csv(db, org_id, &query, sender),
-    ))
+        move |db, sender, _record| stream_csv(db, org_id, &query, first_chunk, sender),
+    )
+    .await
 }
 
-/// Writes the export chunk by chunk; memory stays at one chunk whatever the
+/// Writes the export chunk by chunk, `first_chunk` (read before the export
+/// was recorded) then older ones; memory stays at one chunk whatever the
 /// size. Returns false when the client went away or storage failed.
-fn stream_csv(db: &Db, org_id: i64, query: &LogQuery, sender: &ChunkSender) -> bool {
+fn stream_csv(db: &Db, org_id: i64, query: &LogQuery, first_chunk: Vec<Event>, sender: &ChunkSender) -> bool {
     let mut after: Option<Position> = None;
+    let mut pending = Some(first_chunk);
     let mut written = 0usize;
     let mut first = true;
     loop {
         let want = EXPORT_CHUNK.min(MAX_EXPORT_ROWS - written);
-        let selection = EventSelection::new(&query.filter, after, want as i64);
-        let rows = match db.page_events(org_id, &selection) {
+        let rows = match pending.take() {
+            Some(rows) => Ok(rows),
+            None => db.page_events(org_id, &EventSelection::new(&query.filter, after, want as i64)),
+        };
+        let rows = match rows {
             Ok(rows) => rows,
             Err(error) => {
                 tracing::error!(%error, "export stopped: storage failed");

@@ -13,7 +13,8 @@ use actix_web::web;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::error::ApiError;
+use super::error::{blocking, ApiError};
+use crate::domain::cursor::Position;
 use crate::domain::ingest::EventDraft;
 use crate::storage::Db;
 
@@ -23,33 +24,44 @@ pub type ChunkSender = mpsc::Sender<Result<Bytes, std::io::Error>>;
 /// A download (CSV or evidence) as an attachment of `response` (the caller's
 /// status and extra headers), its body written by `produce` on a blocking
 /// thread a few chunks ahead of the client at most, so memory stays flat
-/// whatever the size. When `produce` reports the whole body sent, the export
-/// is logged as an EXPORT_ADMIN_LOGS event (`record`).
-pub fn recorded_download(
+/// whatever the size.
+///
+/// The export is logged as an EXPORT_ADMIN_LOGS event (`record`) *before*
+/// any byte leaves: an export the log cannot record is refused (503 when the
+/// database is unreachable or busy, 507 when its storage is full), and one
+/// cut short by the client is still recorded, since rows may have left.
+/// `produce` gets the record's position: a view exported newest first starts
+/// after it, so the export's own record is not part of it.
+pub async fn recorded_download(
     db: Db,
     org_id: i64,
     mut record: EventDraft,
     mut response: actix_web::HttpResponseBuilder,
     content_type: &str,
     filename: &str,
-    produce: impl FnOnce(&Db, &ChunkSender) -> bool + Send + 'static,
-) -> actix_web::HttpResponse {
+    produce: impl FnOnce(&Db, &ChunkSender, Position) -> bool + Send + 'static,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let recording = db.clone();
+    let recorded = blocking(move || {
+        record.timestamp = time::OffsetDateTime::now_utc();
+        let ids = recording.append_events(org_id, std::slice::from_ref(&record))?;
+        let id = ids.first().copied().ok_or_else(|| ApiError::Internal("the export was not recorded".into()))?;
+        Ok(Position { ts_micros: crate::storage::to_micros(record.timestamp), id })
+    })
+    .await?;
     let (sender, receiver) = mpsc::channel(4);
     tokio::task::spawn_blocking(move || {
-        if produce(&db, &sender) {
-            record.timestamp = time::OffsetDateTime::now_utc();
-            if let Err(error) = db.append_events(org_id, &[record]) {
-                tracing::warn!(%error, "could not record the export in the log");
-            }
+        if !produce(&db, &sender, recorded) {
+            tracing::info!(org_id, export_event = recorded.id, "an export ended before its last byte");
         }
     });
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
-    response
+    Ok(response
         .content_type(content_type.to_owned())
         .insert_header((actix_web::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
-        .streaming(body)
+        .streaming(body))
 }
 
 /// Parses a JSON body ourselves so every failure has our error shape and the
