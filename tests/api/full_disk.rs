@@ -96,8 +96,10 @@ async fn a_full_disk_refuses_writes_and_unrecordable_exports_then_recovers() {
         export.assert_error(507, "insufficient_storage");
         assert!(!export.text.contains("ISSUE_TOKEN"), "no row left: {}", export.text);
     }
-    // Reading still works.
+    // Reading still works; readiness tells the truth.
     app.get("/api/v1/admin-logs?limit=5", &org.token).await.assert_status(200);
+    let ready = app.request(adminlog_tests::reqwest::Method::GET, "/readyz", None, None).await;
+    ready.assert_error(507, "insufficient_storage");
 
     // Space comes back: no restart needed.
     std::fs::remove_file(&filler).expect("free the space");
@@ -108,5 +110,6 @@ async fn a_full_disk_refuses_writes_and_unrecordable_exports_then_recovers() {
     let exports_after = app.all_pages(&org.token, "actions=EXPORT_ADMIN_LOGS", 100).await.len();
     assert_eq!(exports_after, exports_before + 1, "exactly the export handed out was recorded");
     app.post("/api/v1/admin-logs", &key, batch(500)).await.assert_status(201);
+    app.request(adminlog_tests::reqwest::Method::GET, "/readyz", None, None).await.assert_status(200);
     drop(app);
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod attacks;
 mod checkpoints;
 mod export;
+mod faults;
 mod fixtures;
 mod full_disk;
 mod hostile_input;

@@ -57,11 +57,21 @@ impl Db {
             Ok(indexes)
         })?;
         let loaded = load();
-        self.read(|conn| {
-            for index in &indexes {
-                execute(conn, &index.definition)?;
+        self.read(|conn| match conn {
+            // Building an index over millions of events outlasts the
+            // per-statement deadline that requests get.
+            AnyConn::Pg(pg) => super::without_deadlines(pg, |pg| {
+                for index in &indexes {
+                    execute(&mut AnyConn::Pg(pg), &index.definition)?;
+                }
+                Ok(())
+            }),
+            AnyConn::Sqlite(_) => {
+                for index in &indexes {
+                    execute(conn, &index.definition)?;
+                }
+                Ok(())
             }
-            Ok(())
         })?;
         self.optimize()?;
         Ok(loaded)

@@ -86,8 +86,22 @@ impl From<diesel::result::Error> for StorageError {
             {
                 StorageError::NoSpace(info.message().to_owned())
             }
-            // PostgreSQL went away mid-request (a restart): worth a retry.
+            // PostgreSQL went away mid-request (a restart), or a request's
+            // deadline or lock wait ran out: worth a retry.
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                StorageError::Unavailable(info.message().to_owned())
+            }
+            Error::DatabaseError(_, info)
+                if [
+                    "lock timeout",
+                    "statement timeout",
+                    "terminating connection",
+                    "the database system is",
+                    "server closed the connection",
+                ]
+                .iter()
+                .any(|sign| info.message().contains(sign)) =>
+            {
                 StorageError::Unavailable(info.message().to_owned())
             }
             _ => StorageError::Query(error),
@@ -119,6 +133,8 @@ enum Pools {
 pub struct Db {
     pools: std::sync::Arc<Pools>,
     terms: std::sync::Arc<term_cache::TermCache>,
+    /// SQLite: the database file, whose filesystem readiness checks.
+    sqlite_path: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 #[derive(Debug)]
@@ -127,10 +143,12 @@ struct SqlitePragmas;
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // WAL lets readers run beside the writer; synchronous=NORMAL in WAL
-        // mode keeps every committed transaction across a process kill.
+        // mode keeps every committed transaction across a process kill. A
+        // write lock held elsewhere is waited for at most 2 s, the overload
+        // bound: then 503 with Retry-After, not a pool slot held for 10 s.
         // `batch_execute` runs every statement; a prepared query runs only the first.
         conn.batch_execute(
-            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+            "PRAGMA busy_timeout = 2000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
              PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 33554432;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
@@ -151,8 +169,17 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSession {
         // a 30-day window 8.6 ms and one common action 120 ms at a million
         // grown events); without it, the ordered index walk is the only
         // cheap plan left, whatever the statistics say.
-        conn.batch_execute("SET plan_cache_mode = force_custom_plan; SET enable_bitmapscan = off;")
-            .map_err(diesel::r2d2::Error::QueryError)
+        // Every statement has a deadline, and so has every lock wait: a hung
+        // or locked database answers 503 within seconds instead of holding
+        // requests (and pool slots) for as long as it hangs. Maintenance
+        // (migrations, bulk index builds, ANALYZE) lifts it on its own
+        // connection.
+        conn.batch_execute(
+            "SET plan_cache_mode = force_custom_plan; SET enable_bitmapscan = off; \
+             SET idle_in_transaction_session_timeout = '60s';",
+        )
+        .and_then(|()| conn.batch_execute(REQUEST_DEADLINES))
+        .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -191,6 +218,7 @@ impl Db {
                 Pools::Sqlite(pool)
             }
             DatabaseUrl::Postgres(url) => {
+                let url = &with_connection_deadlines(url);
                 // r2d2 hides the cause behind a timeout; one direct attempt
                 // reports it.
                 PgConnection::establish(url).map_err(|e| StorageError::BadUrl(e.to_string()))?;
@@ -205,7 +233,11 @@ impl Db {
                 Pools::Pg(pool)
             }
         };
-        Ok(Db { pools: std::sync::Arc::new(pools), terms: std::sync::Arc::default() })
+        let sqlite_path = match url {
+            DatabaseUrl::Sqlite(path) => Some(std::sync::Arc::new(std::path::PathBuf::from(path))),
+            DatabaseUrl::Postgres(_) => None,
+        };
+        Ok(Db { pools: std::sync::Arc::new(pools), terms: std::sync::Arc::default(), sqlite_path })
     }
 
     pub fn backend(&self) -> Backend {
@@ -223,7 +255,9 @@ impl Db {
             Pools::Sqlite(pool) => {
                 pool.get()?.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()).map_err(failed)
             }
-            Pools::Pg(pool) => pool.get()?.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()).map_err(failed),
+            Pools::Pg(pool) => without_deadlines(&mut *pool.get()?, |conn| {
+                conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()).map_err(failed)
+            }),
         }
     }
 
@@ -275,7 +309,9 @@ impl Db {
         match &*self.pools {
             Pools::Sqlite(pool) => diesel::sql_query("ANALYZE").execute(&mut *pool.get()?)?,
             // VACUUM cannot run in a transaction: a bare pooled connection.
-            Pools::Pg(pool) => diesel::sql_query("VACUUM (ANALYZE)").execute(&mut *pool.get()?)?,
+            Pools::Pg(pool) => {
+                without_deadlines(&mut *pool.get()?, |conn| Ok(diesel::sql_query("VACUUM (ANALYZE)").execute(conn)?))?
+            }
         };
         Ok(())
     }
@@ -321,7 +357,13 @@ impl Db {
         let passive: Checkpointed = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(&mut *conn)?;
         let page: PageSize = diesel::sql_query("PRAGMA page_size").get_result(&mut *conn)?;
         if passive.log.saturating_mul(page.page_size) > WAL_BOUND_BYTES {
-            let _: Checkpointed = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(&mut *conn)?;
+            // The truncating checkpoint keeps writers out while it waits for
+            // readers: it gives up after 100 ms (and tries again next second)
+            // rather than hold writers towards their own 2 s bound.
+            conn.batch_execute("PRAGMA busy_timeout = 100")?;
+            let truncated = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<Checkpointed>(&mut *conn);
+            conn.batch_execute("PRAGMA busy_timeout = 2000")?;
+            truncated?;
         }
         Ok(())
     }
@@ -347,7 +389,7 @@ impl Db {
             Pools::Sqlite(pool) => {
                 pool.get()?.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE events; PRAGMA analysis_limit = 0;")?
             }
-            Pools::Pg(pool) => pool.get()?.batch_execute("ANALYZE events")?,
+            Pools::Pg(pool) => without_deadlines(&mut *pool.get()?, |conn| Ok(conn.batch_execute("ANALYZE events")?))?,
         }
         Ok(())
     }
@@ -369,6 +411,34 @@ impl Db {
         Ok(found.map(|s| s.setting))
     }
 
+    /// Can the database take a write now? One small committed write: a
+    /// read-only database or a lock held past the bound fail it. On SQLite
+    /// the filesystem must also have [`MIN_FREE_BYTES`] left: a nearly full
+    /// disk may still take a small write into the write-ahead log's slack
+    /// while every batch fails.
+    pub fn can_write(&self) -> StorageResult<()> {
+        if let Some(path) = &self.sqlite_path {
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            if let Ok(stats) = rustix::fs::statvfs(folder) {
+                let free = stats.f_bavail.saturating_mul(stats.f_frsize);
+                if free < MIN_FREE_BYTES {
+                    return Err(StorageError::NoSpace(format!("{free} bytes free where the database lives")));
+                }
+            }
+        }
+        use diesel::{ExpressionMethods, RunQueryDsl};
+        let now = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+        self.write(|conn| {
+            on_any!(conn, |c| diesel::insert_into(schema::settings::table)
+                .values((schema::settings::name.eq("readiness probe"), schema::settings::value.eq(&now)))
+                .on_conflict(schema::settings::name)
+                .do_update()
+                .set(schema::settings::value.eq(&now))
+                .execute(c))?;
+            Ok(())
+        })
+    }
+
     /// A trivial query: is the database answering?
     pub fn ping(&self) -> StorageResult<()> {
         self.read(|conn| {
@@ -376,6 +446,49 @@ impl Db {
             Ok(())
         })
     }
+}
+
+/// PostgreSQL: how long a request's statement, and a lock wait, may last.
+pub(crate) const REQUEST_DEADLINES: &str = "SET statement_timeout = '10s'; SET lock_timeout = '2s'";
+
+/// Runs maintenance (migrations, index builds, ANALYZE) on a pooled
+/// PostgreSQL connection without the request deadlines, and puts them back
+/// before the connection returns to the pool.
+pub(crate) fn without_deadlines<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> StorageResult<T>,
+) -> StorageResult<T> {
+    conn.batch_execute("SET statement_timeout = 0; SET lock_timeout = 0")?;
+    let result = work(conn);
+    conn.batch_execute(REQUEST_DEADLINES)?;
+    result
+}
+
+/// SQLite: less free space than this where the database lives is a full
+/// disk to readiness (a batch of 1,000 events takes a few hundred KiB).
+pub const MIN_FREE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// libpq settings that bound how long a dead or paused PostgreSQL can hold a
+/// connection: a connect timeout, TCP keepalives, and a TCP user timeout
+/// (which also covers sent data never acknowledged, as with a server paused
+/// by SIGSTOP). The operator's own values in the URL win.
+fn with_connection_deadlines(url: &str) -> String {
+    let defaults = [
+        ("connect_timeout", "3"),
+        ("keepalives", "1"),
+        ("keepalives_idle", "10"),
+        ("keepalives_interval", "5"),
+        ("keepalives_count", "3"),
+        ("tcp_user_timeout", "15000"),
+    ];
+    let mut out = url.to_owned();
+    for (name, value) in defaults {
+        if !url.contains(&format!("{name}=")) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{name}={value}"));
+        }
+    }
+    out
 }
 
 /// The write-ahead log size past which the server restarts it
@@ -435,11 +548,13 @@ mod tests {
     fn sqlite_connections_get_every_pragma() {
         let path = std::env::temp_dir().join(format!("adminlog-pragmas-{}.db", std::process::id()));
         let db = Db::connect(&DatabaseUrl::Sqlite(path.display().to_string()), 2, Duration::from_secs(5)).unwrap();
-        // Durable across a process kill, readers beside the writer, and a
-        // writer that waits instead of failing.
+        // Durable across a process kill, readers beside the writer, a writer
+        // that waits instead of failing, but no longer than the overload
+        // bound, and a write-ahead log truncated after SQLite's restarts.
         assert_eq!(setting(&db, "(SELECT journal_mode FROM pragma_journal_mode)"), "wal");
         assert_eq!(setting(&db, "(SELECT synchronous FROM pragma_synchronous)"), "1");
-        assert_eq!(setting(&db, "(SELECT timeout FROM pragma_busy_timeout)"), "10000");
+        assert_eq!(setting(&db, "(SELECT timeout FROM pragma_busy_timeout)"), "2000");
+        assert_eq!(setting(&db, "(SELECT journal_size_limit FROM pragma_journal_size_limit)"), "33554432");
         assert_eq!(setting(&db, "(SELECT foreign_keys FROM pragma_foreign_keys)"), "1");
         drop(db);
         for suffix in ["", "-wal", "-shm"] {

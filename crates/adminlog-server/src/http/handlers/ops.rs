@@ -14,9 +14,22 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-/// The process can serve: its database answers.
+/// How long readiness may take to answer: a hung database makes it fail,
+/// not hang.
+const READINESS_BOUND: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The process can serve: its database answers and can take a write (a full
+/// disk, a read-only database or a lock held past the bound fail it), within
+/// [`READINESS_BOUND`].
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    blocking(move || Ok(state.db.ping()?)).await?;
+    let probe = blocking(move || {
+        state.db.ping()?;
+        Ok(state.db.can_write()?)
+    });
+    match tokio::time::timeout(READINESS_BOUND, probe).await {
+        Ok(result) => result?,
+        Err(_) => return Err(ApiError::Unavailable("the database did not answer within 3 seconds".into())),
+    }
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
 }
 
