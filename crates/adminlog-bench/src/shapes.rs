@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::report::Percentiles;
-use crate::{MAIL_DOMAIN, PASSWORD};
+use crate::MAIL_DOMAIN;
 
 /// What every measurement needs.
 pub struct Context {
@@ -69,13 +69,7 @@ impl Context {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| e.to_string())?;
-        let login: serde_json::Value = client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&serde_json::json!({"email": format!("root@{MAIL_DOMAIN}"), "password": PASSWORD}))
-            .send()
-            .and_then(|r| r.json())
-            .map_err(|e| e.to_string())?;
-        let token = login["token"].as_str().ok_or(format!("login failed: {login}"))?.to_owned();
+        let token = crate::login(base)?;
         let secret = adminlog_server::signing_key::load_or_create_secret(secret_key_file)?;
         // An exact user name: one of the last round of names (`...39`), which
         // no other name contains, and the most active of them.
