@@ -11,6 +11,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+pub mod own_postgres;
 pub mod process;
 
 pub use reqwest;

@@ -5,6 +5,7 @@
 mod cli;
 mod crash;
 mod offline;
+mod pg_faults;
 mod two_servers;
 
 use std::collections::HashMap;

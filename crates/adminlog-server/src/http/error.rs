@@ -146,11 +146,26 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
-/// Runs blocking storage work off the async workers.
+/// How long a request's storage work may take before the client is answered
+/// 503. PostgreSQL's own deadlines (`statement_timeout`, `lock_timeout`) need
+/// a server that runs: a paused one (SIGSTOP) still acknowledges packets but
+/// answers nothing, and only this bound holds then.
+pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Runs blocking storage work off the async workers, answering 503 when it
+/// outlasts [`REQUEST_DEADLINE`]. The work itself cannot be interrupted: it
+/// finishes (or fails) when the database does, and its result is dropped;
+/// a write it completes is one a client retrying with its `event_id`s finds.
 pub async fn blocking<T, F>(work: F) -> Result<T, ApiError>
 where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    actix_web::web::block(work).await?
+    match tokio::time::timeout(REQUEST_DEADLINE, actix_web::web::block(work)).await {
+        Ok(done) => done?,
+        Err(_) => Err(ApiError::Unavailable(format!(
+            "the database did not answer within {} seconds",
+            REQUEST_DEADLINE.as_secs()
+        ))),
+    }
 }
