@@ -78,6 +78,15 @@ impl OwnPostgres {
         format!("postgres://postgres@127.0.0.1:{}/adminlog", self.port)
     }
 
+    /// Stops the server (fast: open connections are cut).
+    pub fn stop(&self) {
+        self.pg_ctl("stop").expect("pg_ctl stop");
+    }
+
+    pub fn start_again(&self) {
+        self.pg_ctl("start").expect("pg_ctl start");
+    }
+
     /// Restarts the server: every open connection is cut.
     pub fn restart(&self) {
         self.pg_ctl("restart").expect("pg_ctl restart");

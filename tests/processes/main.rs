@@ -4,6 +4,8 @@
 
 mod cli;
 mod crash;
+mod full_disk;
+mod held_lock;
 mod offline;
 mod pg_faults;
 mod two_servers;

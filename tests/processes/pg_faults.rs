@@ -139,3 +139,32 @@ async fn a_postgresql_restart_during_ingestion_loses_nothing() {
     assert_eq!(unique.len(), client_ids.len(), "none stored twice");
     assert_eq!(app.get("/api/v1/admin-logs/verify", &org.token).await.json()["ok"], true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stopped_postgresql_gets_quick_503s_and_is_found_again() {
+    let Some((postgres, app)) = own_server().await else { return };
+    let org = app.org("Acme", Plan::Professional).await;
+    let key = app.api_key(&org, &["logs:write", "logs:read"]).await;
+    send_until_stored(&app, &key, &batch("before")).await;
+
+    postgres.stop();
+    for path in ["/api/v1/admin-logs?limit=5", "/readyz"] {
+        let started = Instant::now();
+        let reply = app.request(adminlog_tests::reqwest::Method::GET, path, Some(&key), None).await;
+        assert!(started.elapsed() < ANSWERED_WITHIN, "{path} waited {:?}", started.elapsed());
+        reply.assert_error(503, "unavailable");
+        assert_eq!(reply.header("retry-after").as_deref(), Some("1"));
+    }
+    let started = Instant::now();
+    let refused = app.post("/api/v1/admin-logs", &key, batch("stopped")).await;
+    assert!(started.elapsed() < ANSWERED_WITHIN);
+    refused.assert_error(503, "unavailable");
+    let metrics = app.request(adminlog_tests::reqwest::Method::GET, "/metrics", None, None).await.text;
+    assert!(metrics.contains("adminlog_errors_total{code=\"unavailable\"}"), "counted by kind: {metrics}");
+
+    postgres.start_again();
+    send_until_stored(&app, &key, &batch("stopped")).await;
+    assert_eq!(app.client.get(app.url("/readyz")).send().await.expect("ready").status().as_u16(), 200);
+    let stored = stored_events(&DatabaseUrl::Postgres(postgres.url()), org.id);
+    assert_eq!(stored.iter().filter(|(_, client)| client.is_some()).count(), 2 * EVENTS_PER_BATCH);
+}

@@ -124,7 +124,10 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(self.body())
+        let mut response = response.json(self.body());
+        // Counted by `telemetry::record_request`, one series per code.
+        response.extensions_mut().insert(self.code());
+        response
     }
 }
 

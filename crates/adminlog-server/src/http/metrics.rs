@@ -1,4 +1,6 @@
-//! Prometheus metrics: requests by route and status, and their latency.
+//! Prometheus metrics: requests by route and status, their latency, and
+//! error answers by code (so a database that is unreachable, `unavailable`,
+//! or full, `insufficient_storage`, has a series of its own).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -17,6 +19,7 @@ struct Series {
 #[derive(Default)]
 pub struct Metrics {
     series: Mutex<BTreeMap<(String, String, u16), Series>>,
+    errors: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Metrics {
@@ -35,10 +38,25 @@ impl Metrics {
         }
     }
 
+    /// One error answer with this code.
+    pub fn count_error(&self, code: adminlog_types::ErrorCode) {
+        let name = serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let mut errors = self.errors.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *errors.entry(name).or_default() += 1;
+    }
+
     /// The text exposition format.
     pub fn render(&self) -> String {
-        let series = self.series.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut out = String::new();
+        {
+            let errors = self.errors.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            out.push_str("# HELP adminlog_errors_total Error answers by code.\n");
+            out.push_str("# TYPE adminlog_errors_total counter\n");
+            for (code, count) in errors.iter() {
+                let _ = writeln!(out, "adminlog_errors_total{{code=\"{code}\"}} {count}");
+            }
+        }
+        let series = self.series.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         out.push_str("# HELP adminlog_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE adminlog_http_requests_total counter\n");
         for ((method, route, status), s) in series.iter() {
@@ -86,5 +104,16 @@ mod tests {
         assert!(text.contains("adminlog_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"));
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.05\"} 2"));
+    }
+
+    #[test]
+    fn counts_error_answers_by_code() {
+        let metrics = Metrics::default();
+        metrics.count_error(adminlog_types::ErrorCode::InsufficientStorage);
+        metrics.count_error(adminlog_types::ErrorCode::Unavailable);
+        metrics.count_error(adminlog_types::ErrorCode::Unavailable);
+        let text = metrics.render();
+        assert!(text.contains("adminlog_errors_total{code=\"unavailable\"} 2"), "{text}");
+        assert!(text.contains("adminlog_errors_total{code=\"insufficient_storage\"} 1"), "{text}");
     }
 }

@@ -26,8 +26,12 @@ pub async fn record_request(
     let status = response.status().as_u16();
     let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed();
+    let code = response.response().extensions().get::<ErrorCode>().copied();
     if let Some(state) = state {
         state.metrics.observe(&method, &route, status, elapsed);
+        if let Some(code) = code {
+            state.metrics.count_error(code);
+        }
     }
     tracing::info!(%method, %path, %route, status, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request");
     Ok(response)

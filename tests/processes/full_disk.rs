@@ -78,10 +78,11 @@ async fn a_full_disk_refuses_writes_and_unrecordable_exports_then_recovers() {
     // Writes fill what little is left (the write-ahead log's slack), then
     // every write is refused as the client can act on.
     let mut refused = None;
+    let mut acknowledged = 1;
     for n in 1..200 {
         let reply = app.post("/api/v1/admin-logs", &key, batch(n)).await;
         match reply.status.as_u16() {
-            201 => continue,
+            201 => acknowledged += 1,
             _ => {
                 refused = Some(reply);
                 break;
@@ -100,6 +101,8 @@ async fn a_full_disk_refuses_writes_and_unrecordable_exports_then_recovers() {
     app.get("/api/v1/admin-logs?limit=5", &org.token).await.assert_status(200);
     let ready = app.request(adminlog_tests::reqwest::Method::GET, "/readyz", None, None).await;
     ready.assert_error(507, "insufficient_storage");
+    let metrics = app.request(adminlog_tests::reqwest::Method::GET, "/metrics", None, None).await.text;
+    assert!(metrics.contains("adminlog_errors_total{code=\"insufficient_storage\"}"), "counted by kind: {metrics}");
 
     // Space comes back: no restart needed.
     std::fs::remove_file(&filler).expect("free the space");
@@ -110,6 +113,10 @@ async fn a_full_disk_refuses_writes_and_unrecordable_exports_then_recovers() {
     let exports_after = app.all_pages(&org.token, "actions=EXPORT_ADMIN_LOGS", 100).await.len();
     assert_eq!(exports_after, exports_before + 1, "exactly the export handed out was recorded");
     app.post("/api/v1/admin-logs", &key, batch(500)).await.assert_status(201);
+    acknowledged += 1;
+    // Every acknowledged batch is there, and nothing of the refused ones.
+    let stored = app.all_pages(&org.token, "actions=ISSUE_TOKEN", 1000).await.len();
+    assert_eq!(stored, acknowledged * 200);
     app.request(adminlog_tests::reqwest::Method::GET, "/readyz", None, None).await.assert_status(200);
     drop(app);
 }
