@@ -13,11 +13,7 @@ async fn raw_json(app: &TestApp, path: &str, token: Option<&str>, body: String) 
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    let response = request.send().await.expect("request reaches the server");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body is readable");
-    Reply { status, headers, text }
+    Reply::read(request.send().await.expect("request reaches the server")).await
 }
 
 /// The ids of every event of the organization, newest first.

@@ -293,6 +293,14 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The whole response.
+    pub async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body is readable");
+        Reply { status, headers, text }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
@@ -364,11 +372,7 @@ impl TestApp {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.expect("request reaches the server");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body is readable");
-        Reply { status, headers, text }
+        Reply::read(request.send().await.expect("request reaches the server")).await
     }
 
     /// Runs SQL straight on the database, behind the server's back: what an

@@ -2,8 +2,6 @@
 //! API key. The server's record, never the sender's claim; hashed into the
 //! chain with the time of arrival (`adminlog-event-v2`).
 
-use adminlog_types::RecordedBy;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Recorder {
     /// adminlog's own management actions: sign-in and out, administrators,
@@ -54,15 +52,6 @@ impl Recorder {
             Some(("administrator", id)) => id.parse().ok().map(Recorder::Administrator),
             Some(("api_key", id)) => id.parse().ok().map(Recorder::ApiKey),
             _ => None,
-        }
-    }
-
-    /// The wire form, with the names the caller could find.
-    pub fn recorded_by(self, admin_email: Option<String>, key_name: Option<String>) -> RecordedBy {
-        match self {
-            Recorder::Server => RecordedBy::Server,
-            Recorder::Administrator(id) => RecordedBy::Administrator { id, email: admin_email },
-            Recorder::ApiKey(id) => RecordedBy::ApiKey { id, name: key_name },
         }
     }
 }

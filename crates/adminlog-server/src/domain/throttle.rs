@@ -17,6 +17,8 @@
 //! attempt back.
 
 use hmac::{Hmac, Mac};
+
+use super::chain::{hex, unhex};
 use sha2::Sha256;
 
 /// A number of attempts allowed within a fixed window.
@@ -102,9 +104,8 @@ impl DeviceTokens {
     pub fn issue(&self, email_key: &str) -> String {
         let mut id = [0u8; 16];
         getrandom::getrandom(&mut id).expect("the OS has a random source");
-        let device_id: String = id.iter().map(|b| format!("{b:02x}")).collect();
-        let tag: String =
-            self.mac(&device_id, email_key).finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let device_id = hex(&id);
+        let tag = hex(&self.mac(&device_id, email_key).finalize().into_bytes());
         format!("{device_id}.{tag}")
     }
 
@@ -114,7 +115,7 @@ impl DeviceTokens {
         if device_id.len() != 32 || !device_id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let tag = crate::domain::chain::unhex::<32>(tag)?;
+        let tag = unhex::<32>(tag)?;
         self.mac(device_id, email_key).verify_slice(&tag).ok().map(|()| device_id)
     }
 }

@@ -404,13 +404,13 @@ pub(crate) struct RecorderNames {
 }
 
 impl RecorderNames {
+    /// The wire form of `recorder`, with the names found for the page.
     pub(crate) fn recorded_by(&self, recorder: Recorder) -> adminlog_types::RecordedBy {
-        let admin = |id: &i64| self.admins.get(id).cloned();
-        let key = |id: &i64| self.keys.get(id).cloned();
+        use adminlog_types::RecordedBy;
         match recorder {
-            Recorder::Administrator(id) => recorder.recorded_by(admin(&id), None),
-            Recorder::ApiKey(id) => recorder.recorded_by(None, key(&id)),
-            Recorder::Server => recorder.recorded_by(None, None),
+            Recorder::Server => RecordedBy::Server,
+            Recorder::Administrator(id) => RecordedBy::Administrator { id, email: self.admins.get(&id).cloned() },
+            Recorder::ApiKey(id) => RecordedBy::ApiKey { id, name: self.keys.get(&id).cloned() },
         }
     }
 }

@@ -82,7 +82,7 @@ pub async fn export_admin_logs_csv(
         response,
         "text/csv; charset=utf-8",
         &filename,
-        move |db, sender, _record| stream_csv(db, org_id, &query, first_chunk, sender),
+        move |db, sender| stream_csv(db, org_id, &query, first_chunk, sender),
     )
     .await
 }

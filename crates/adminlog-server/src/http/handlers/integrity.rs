@@ -126,7 +126,7 @@ pub async fn export_evidence(
         "application/x-ndjson",
         &filename,
         // The checkpoint was signed before the record: the file ends there.
-        move |db, sender, _record| stream_evidence(db, org_id, &header, sender),
+        move |db, sender| stream_evidence(db, org_id, &header, sender),
     )
     .await
 }

@@ -14,7 +14,6 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::error::{blocking, ApiError};
-use crate::domain::cursor::Position;
 use crate::domain::ingest::EventDraft;
 use crate::storage::Db;
 
@@ -30,8 +29,8 @@ pub type ChunkSender = mpsc::Sender<Result<Bytes, std::io::Error>>;
 /// any byte leaves: an export the log cannot record is refused (503 when the
 /// database is unreachable or busy, 507 when its storage is full), and one
 /// cut short by the client is still recorded, since rows may have left.
-/// `produce` gets the record's position: a view exported newest first starts
-/// after it, so the export's own record is not part of it.
+/// Callers read what must not include the record (the CSV's first chunk,
+/// the evidence's checkpoint) before calling.
 pub async fn recorded_download(
     db: Db,
     org_id: i64,
@@ -39,20 +38,19 @@ pub async fn recorded_download(
     mut response: actix_web::HttpResponseBuilder,
     content_type: &str,
     filename: &str,
-    produce: impl FnOnce(&Db, &ChunkSender, Position) -> bool + Send + 'static,
+    produce: impl FnOnce(&Db, &ChunkSender) -> bool + Send + 'static,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     let recording = db.clone();
-    let recorded = blocking(move || {
+    blocking(move || {
         record.timestamp = time::OffsetDateTime::now_utc();
-        let ids = recording.append_events(org_id, std::slice::from_ref(&record))?;
-        let id = ids.first().copied().ok_or_else(|| ApiError::Internal("the export was not recorded".into()))?;
-        Ok(Position { ts_micros: crate::storage::to_micros(record.timestamp), id })
+        recording.append_events(org_id, std::slice::from_ref(&record))?;
+        Ok(())
     })
     .await?;
     let (sender, receiver) = mpsc::channel(4);
     tokio::task::spawn_blocking(move || {
-        if !produce(&db, &sender, recorded) {
-            tracing::info!(org_id, export_event = recorded.id, "an export ended before its last byte");
+        if !produce(&db, &sender) {
+            tracing::info!(org_id, "an export ended before its last byte");
         }
     });
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
