@@ -12,6 +12,7 @@ mod integrity;
 mod migrations;
 mod ops;
 mod overload;
+mod plans;
 mod query;
 mod session;
 mod wal;

@@ -16,26 +16,50 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+impl Series {
+    fn add(&mut self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        self.count += 1;
+        self.sum_seconds += seconds;
+        for (bucket, bound) in self.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *bucket += 1;
+            }
+        }
+    }
+
+    /// The histogram's lines for one label set.
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        for (bound, count) in BUCKETS.iter().zip(self.buckets) {
+            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {count}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", self.sum_seconds);
+        let _ = writeln!(out, "{name}_count{{{labels}}} {}", self.count);
+    }
+}
+
 #[derive(Default)]
 pub struct Metrics {
     series: Mutex<BTreeMap<(String, String, u16), Series>>,
     errors: Mutex<BTreeMap<String, u64>>,
+    /// Storage time of page reads, by the planner's route.
+    page_reads: Mutex<BTreeMap<&'static str, Series>>,
 }
 
 impl Metrics {
     /// `route` is the matched pattern (`/api/v1/administrators/{id}`), never
     /// the raw path, so the number of series stays bounded.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let seconds = elapsed.as_secs_f64();
         let mut series = self.series.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let entry = series.entry((method.to_owned(), route.to_owned(), status)).or_default();
-        entry.count += 1;
-        entry.sum_seconds += seconds;
-        for (bucket, bound) in entry.buckets.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *bucket += 1;
-            }
-        }
+        series.entry((method.to_owned(), route.to_owned(), status)).or_default().add(elapsed);
+    }
+
+    /// The storage time of one page read, labelled with the route the
+    /// planner chose (`storage::events::Route::label`).
+    pub fn observe_page_read(&self, plan: &'static str, elapsed: Duration) {
+        let mut reads = self.page_reads.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        reads.entry(plan).or_default().add(elapsed);
     }
 
     /// One error answer with this code.
@@ -78,14 +102,18 @@ impl Metrics {
             }
         }
         for ((method, route), s) in by_route {
-            let labels = format!("method=\"{method}\",route=\"{route}\"");
-            for (bound, count) in BUCKETS.iter().zip(s.buckets) {
-                let _ =
-                    writeln!(out, "adminlog_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
-            }
-            let _ = writeln!(out, "adminlog_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
-            let _ = writeln!(out, "adminlog_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);
-            let _ = writeln!(out, "adminlog_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+            s.render(
+                &mut out,
+                "adminlog_http_request_duration_seconds",
+                &format!("method=\"{method}\",route=\"{route}\""),
+            );
+        }
+        drop(series);
+        out.push_str("# HELP adminlog_page_read_duration_seconds Storage time of log pages, by the planner's route.\n");
+        out.push_str("# TYPE adminlog_page_read_duration_seconds histogram\n");
+        let reads = self.page_reads.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (plan, s) in reads.iter() {
+            s.render(&mut out, "adminlog_page_read_duration_seconds", &format!("plan=\"{plan}\""));
         }
         out
     }
@@ -104,6 +132,21 @@ mod tests {
         assert!(text.contains("adminlog_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"));
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.05\"} 2"));
+    }
+
+    #[test]
+    fn page_reads_are_a_histogram_by_route() {
+        let metrics = Metrics::default();
+        metrics.observe_page_read("per_action", Duration::from_millis(2));
+        metrics.observe_page_read("per_action", Duration::from_millis(40));
+        metrics.observe_page_read("scan", Duration::from_millis(7));
+        let text = metrics.render();
+        assert!(text.contains("adminlog_page_read_duration_seconds_count{plan=\"per_action\"} 2"), "{text}");
+        assert!(
+            text.contains("adminlog_page_read_duration_seconds_bucket{plan=\"per_action\",le=\"0.005\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("adminlog_page_read_duration_seconds_count{plan=\"scan\"} 1"), "{text}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{web, HttpResponse};
 use adminlog_types::{ErrorBody, ErrorCode, ErrorDetail};
+use tracing::Instrument;
 
 use super::state::AppState;
 
@@ -22,7 +23,11 @@ pub async fn record_request(
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let response = next.call(req).await?;
+    // Handlers add what they learn (the planner's route of a log page) to
+    // this span; the request's line below is logged inside it.
+    let span = tracing::info_span!("request", plan = tracing::field::Empty);
+    let response = next.call(req).instrument(span.clone()).await?;
+    let _entered = span.enter();
     let status = response.status().as_u16();
     let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed();

@@ -382,7 +382,7 @@ impl Db {
 
     /// Refreshes the planner's statistics of the events table: a bounded
     /// sample on SQLite (`analysis_limit`), PostgreSQL's own sample. Neither
-    /// blocks ingestion. Plans must not depend on it (see `events.rs`); it
+    /// blocks ingestion. Plans must not depend on it (see `events/planner.rs`); it
     /// keeps their estimates sensible between refreshes.
     pub fn analyze_events(&self) -> StorageResult<()> {
         match &*self.pools {

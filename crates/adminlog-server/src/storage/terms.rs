@@ -24,7 +24,7 @@ const INSERT_CHUNK: usize = 1000;
 
 /// The four event columns that hold terms; a term's kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(super) enum TermColumn {
+pub enum TermColumn {
     Admin,
     UserEmail,
     UserName,
@@ -93,10 +93,6 @@ impl Matches {
             self.pairs.push((length, column, id));
         }
         self.terms += 1;
-    }
-
-    pub(super) fn is_empty(&self) -> bool {
-        self.terms == 0
     }
 
     /// How many distinct terms matched.
@@ -323,6 +319,6 @@ mod tests {
             vec![(TermColumn::UserName, vec![9, 2]), (TermColumn::Domain, vec![5]), (TermColumn::Admin, vec![1])],
             "shortest text first"
         );
-        assert!(Matches::default().is_empty());
+        assert_eq!(Matches::default().term_count(), 0);
     }
 }

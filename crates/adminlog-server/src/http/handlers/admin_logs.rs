@@ -5,6 +5,8 @@ use adminlog_types::{
     csv_cells, csv_cells_extended, csv_writer, Action, ActionInfo, Event, IngestResponse, ItemList, LogFilter,
     LogQuery, Page, QueryKind, CSV_HEADER, CSV_HEADER_EXTENDED, MAX_EXPORT_ROWS,
 };
+use std::time::Instant;
+
 use bytes::Bytes;
 use time::OffsetDateTime;
 
@@ -36,14 +38,19 @@ pub async fn list_admin_logs(
     let page = blocking(move || {
         // One row more than asked says whether a next page exists.
         let selection = EventSelection::new(&query.filter, after, limit as i64 + 1);
-        let mut items = state.db.page_events(org_id, &selection)?;
+        let started = Instant::now();
+        let read = state.db.page_events(org_id, &selection)?;
+        state.metrics.observe_page_read(read.route.label(), started.elapsed());
+        let mut items = read.events;
         let next_cursor = (items.len() > limit).then(|| {
             items.truncate(limit);
             state.cursors.encode(org_id, position_of(&items[limit - 1]))
         });
-        Ok(Page { items, next_cursor })
+        Ok((Page { items, next_cursor }, read.route))
     })
     .await?;
+    let (page, route) = page;
+    tracing::Span::current().record("plan", route.label());
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -62,10 +69,9 @@ pub async fn export_admin_logs_csv(
     // before the export's own record exists, keeps that record out of it
     // (later chunks are older).
     let (truncated, first_chunk) = blocking(move || {
-        let mut beyond_cap = EventSelection::new(&filter, None, 1);
-        beyond_cap.skip = MAX_EXPORT_ROWS as i64;
-        let truncated = !db.page_events(org_id, &beyond_cap)?.is_empty();
-        let first_chunk = db.page_events(org_id, &EventSelection::new(&filter, None, EXPORT_CHUNK as i64))?;
+        let cap = MAX_EXPORT_ROWS as i64 + 1;
+        let truncated = db.count_events_up_to(org_id, &EventSelection::new(&filter, None, cap), cap)? == cap;
+        let first_chunk = db.page_events(org_id, &EventSelection::new(&filter, None, EXPORT_CHUNK as i64))?.events;
         Ok((truncated, first_chunk))
     })
     .await?;
@@ -99,7 +105,9 @@ fn stream_csv(db: &Db, org_id: i64, query: &LogQuery, first_chunk: Vec<Event>, s
         let want = EXPORT_CHUNK.min(MAX_EXPORT_ROWS - written);
         let rows = match pending.take() {
             Some(rows) => Ok(rows),
-            None => db.page_events(org_id, &EventSelection::new(&query.filter, after, want as i64)),
+            None => {
+                db.page_events(org_id, &EventSelection::new(&query.filter, after, want as i64)).map(|read| read.events)
+            }
         };
         let rows = match rows {
             Ok(rows) => rows,

@@ -1,0 +1,271 @@
+//! The statements that read events. Each one pins the index it walks: the
+//! ordering matches that index, single values are compared by equality, and
+//! `+ 0` takes an index out of the planner's reach where it would walk the
+//! wrong one. So the plan does not depend on the engine's statistics.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
+
+use super::super::schema::events;
+use super::super::terms::{Matches, TermColumn};
+use super::super::{on_any, AnyConn, StorageResult};
+use super::{EventRow, EventSelection};
+use crate::domain::cursor::Position;
+
+/// Events of one column pointing at `ids`, counted up to `cap + 1` from the
+/// column's covering index.
+pub(super) fn count_in_column(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    column: TermColumn,
+    ids: &[i64],
+    cap: i64,
+) -> StorageResult<i64> {
+    let found: Vec<i64> = on_any!(conn, |c| {
+        let query = events::table.filter(events::org_id.eq(org_id)).select(events::id).limit(cap + 1).into_boxed();
+        match column {
+            TermColumn::Admin => query.filter(events::admin_term.eq_any(ids)),
+            TermColumn::UserEmail => query.filter(events::user_email_term.eq_any(ids)),
+            TermColumn::UserName => query.filter(events::user_name_term.eq_any(ids)),
+            TermColumn::Domain => query.filter(events::domain_term.eq_any(ids)),
+        }
+        .load(c)
+    })?;
+    Ok(found.len() as i64)
+}
+
+/// The selection's time window, actions and cursor, on any boxed events query.
+macro_rules! selection_filters {
+    ($query:expr, $selection:expr, $codes:expr) => {{
+        let mut query = $query;
+        if let Some(from) = $selection.from_micros {
+            query = query.filter(events::ts.ge(from));
+        }
+        if let Some(to) = $selection.to_micros {
+            query = query.filter(events::ts.le(to));
+        }
+        if !$codes.is_empty() {
+            query = query.filter(events::action.eq_any(&$codes));
+        }
+        if let Some(after) = $selection.after {
+            // A row comparison: the form PostgreSQL serves from the index.
+            query = query.filter(
+                diesel::dsl::sql::<Bool>("(events.ts, events.id) < (")
+                    .bind::<BigInt, _>(after.ts_micros)
+                    .sql(", ")
+                    .bind::<BigInt, _>(after.id)
+                    .sql(")"),
+            );
+        }
+        query
+    }};
+}
+
+/// Events where some column points at one of the matched terms, each column
+/// against its own terms (an empty list matches nothing).
+macro_rules! any_term_filter {
+    ($matches:expr) => {
+        events::admin_term
+            .eq_any($matches.in_column(TermColumn::Admin))
+            .or(events::user_email_term.eq_any($matches.in_column(TermColumn::UserEmail)))
+            .or(events::user_name_term.eq_any($matches.in_column(TermColumn::UserName)))
+            .or(events::domain_term.eq_any($matches.in_column(TermColumn::Domain)))
+    };
+}
+
+/// The newest `selection.limit` (ts, id) of one column's matches (only those
+/// newer than `newer_than`, when given), read from the column's index alone:
+/// no event row is fetched before the cut.
+pub(super) fn column_keys(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    newer_than: Option<Position>,
+    column: TermColumn,
+    ids: &[i64],
+) -> StorageResult<Vec<(i64, i64)>> {
+    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
+    Ok(on_any!(conn, |c| {
+        let mut query = events::table.filter(events::org_id.eq(org_id)).select((events::ts, events::id)).into_boxed();
+        query = selection_filters!(query, selection, codes);
+        if let Some(bound) = newer_than {
+            // Spelled out rather than as a row comparison, which diesel
+            // cannot express: the statement stays preparable once per
+            // connection, and `ts >=` still bounds the index walk.
+            query = query
+                .filter(events::ts.ge(bound.ts_micros).and(events::ts.gt(bound.ts_micros).or(events::id.gt(bound.id))));
+        }
+        if let [id] = ids {
+            // One term, by equality: the planner then reads the column's
+            // index, already in time order, and stops after a page. (With
+            // `= ANY` PostgreSQL may walk the whole time index instead when
+            // the term is rare in this column: seconds at ten million.)
+            query = match column {
+                TermColumn::Admin => query.filter(events::admin_term.eq(*id)),
+                TermColumn::UserEmail => query.filter(events::user_email_term.eq(*id)),
+                TermColumn::UserName => query.filter(events::user_name_term.eq(*id)),
+                TermColumn::Domain => query.filter(events::domain_term.eq(*id)),
+            };
+            query = query.order((events::ts.desc(), events::id.desc()));
+        } else {
+            query = match column {
+                TermColumn::Admin => query.filter(events::admin_term.eq_any(ids)),
+                TermColumn::UserEmail => query.filter(events::user_email_term.eq_any(ids)),
+                TermColumn::UserName => query.filter(events::user_name_term.eq_any(ids)),
+                TermColumn::Domain => query.filter(events::domain_term.eq_any(ids)),
+            };
+            // `+ 0` keeps the planner on the column's index: it collects the
+            // few matches and sorts them instead of walking the time index.
+            query = query.order(diesel::dsl::sql::<BigInt>("events.ts + 0 DESC, events.id + 0 DESC"));
+        }
+        query.limit(selection.limit).load(c)
+    })?)
+}
+
+/// SQLite: the newest `selection.limit` (ts, id) of one action (newer than
+/// `newer_than`, when given). One action by equality, ordered as the action
+/// index is: no plan but its walk serves it, with statistics or without
+/// (an `IN` list of actions let SQLite walk the whole time index instead,
+/// when its statistics were missing).
+pub(super) fn action_keys(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    newer_than: Option<Position>,
+    code: i16,
+) -> StorageResult<Vec<(i64, i64)>> {
+    let no_codes: Vec<i16> = Vec::new();
+    Ok(on_any!(conn, |c| {
+        let mut query = events::table
+            .filter(events::org_id.eq(org_id))
+            .filter(events::action.eq(code))
+            .select((events::ts, events::id))
+            .into_boxed();
+        query = selection_filters!(query, selection, no_codes);
+        if let Some(bound) = newer_than {
+            query = query
+                .filter(events::ts.ge(bound.ts_micros).and(events::ts.gt(bound.ts_micros).or(events::id.gt(bound.id))));
+        }
+        query.order((events::ts.desc(), events::id.desc())).limit(selection.limit).load(c)
+    })?)
+}
+
+/// PostgreSQL: the newest `selection.limit` (ts, id) of the events whose
+/// `column` holds one of `values`, reading each value's walk of the column's
+/// index (in time order, stopped after a page) through a lateral join, in one
+/// statement.
+pub(super) fn each_value_keys(
+    conn: &mut diesel::pg::PgConnection,
+    org_id: i64,
+    selection: &EventSelection,
+    newer_than: Option<Position>,
+    column: &str,
+    values: &[i64],
+) -> StorageResult<Vec<(i64, i64)>> {
+    use diesel::sql_types::{Array, SmallInt};
+
+    #[derive(QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = BigInt)]
+        ts: i64,
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+
+    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
+    let mut conditions = vec![format!("e.org_id = $2 AND e.{column} = t.value")];
+    let mut next = 4;
+    let mut parameter = || {
+        next += 1;
+        format!("${}", next - 1)
+    };
+    if selection.from_micros.is_some() {
+        conditions.push(format!("e.ts >= {}", parameter()));
+    }
+    if selection.to_micros.is_some() {
+        conditions.push(format!("e.ts <= {}", parameter()));
+    }
+    if !codes.is_empty() {
+        conditions.push(format!("e.action = ANY({})", parameter()));
+    }
+    if selection.after.is_some() {
+        conditions.push(format!("(e.ts, e.id) < ({}, {})", parameter(), parameter()));
+    }
+    if newer_than.is_some() {
+        conditions.push(format!("(e.ts, e.id) > ({}, {})", parameter(), parameter()));
+    }
+    let sql = format!(
+        "SELECT k.ts, k.id FROM unnest($1::bigint[]) AS t(value) CROSS JOIN LATERAL \
+         (SELECT e.ts, e.id FROM events e WHERE {} ORDER BY e.ts DESC, e.id DESC LIMIT $3) k \
+         ORDER BY k.ts DESC, k.id DESC LIMIT $3",
+        conditions.join(" AND ")
+    );
+    let mut query = diesel::sql_query(sql)
+        .into_boxed::<diesel::pg::Pg>()
+        .bind::<Array<BigInt>, _>(values.to_vec())
+        .bind::<BigInt, _>(org_id)
+        .bind::<BigInt, _>(selection.limit);
+    if let Some(from) = selection.from_micros {
+        query = query.bind::<BigInt, _>(from);
+    }
+    if let Some(to) = selection.to_micros {
+        query = query.bind::<BigInt, _>(to);
+    }
+    if !codes.is_empty() {
+        query = query.bind::<Array<SmallInt>, _>(codes);
+    }
+    for position in [selection.after, newer_than].into_iter().flatten() {
+        query = query.bind::<BigInt, _>(position.ts_micros).bind::<BigInt, _>(position.id);
+    }
+    let keys: Vec<Key> = query.load(conn)?;
+    Ok(keys.into_iter().map(|key| (key.ts, key.id)).collect())
+}
+
+/// Whole rows for chosen ids, newest first.
+pub(super) fn rows_by_id(conn: &mut AnyConn<'_>, org_id: i64, ids: &[i64]) -> StorageResult<Vec<EventRow>> {
+    let mut rows: Vec<EventRow> = on_any!(conn, |c| events::table
+        .filter(events::org_id.eq(org_id))
+        .filter(events::id.eq_any(ids))
+        .select(EventRow::as_select())
+        .load(c))?;
+    rows.sort_unstable_by_key(|row| std::cmp::Reverse((row.ts, row.id)));
+    Ok(rows)
+}
+
+/// One page in time order: the selection's filters, cursor and order; with
+/// `any_of`, only events where some column points at one of those terms (the
+/// keyword itself is the caller's to resolve).
+pub(super) fn time_order_rows(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    any_of: Option<&Matches>,
+) -> StorageResult<Vec<EventRow>> {
+    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
+    Ok(on_any!(conn, |c| {
+        let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
+        query = selection_filters!(query, selection, codes);
+        if let Some(matches) = any_of {
+            query = query.filter(any_term_filter!(matches));
+        }
+        query.order((events::ts.desc(), events::id.desc())).limit(selection.limit).load(c)
+    })?)
+}
+
+/// [`time_order_rows`], keys only: counting reads no row.
+pub(super) fn time_order_keys(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    any_of: Option<&Matches>,
+) -> StorageResult<Vec<(i64, i64)>> {
+    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
+    Ok(on_any!(conn, |c| {
+        let mut query = events::table.filter(events::org_id.eq(org_id)).select((events::ts, events::id)).into_boxed();
+        query = selection_filters!(query, selection, codes);
+        if let Some(matches) = any_of {
+            query = query.filter(any_term_filter!(matches));
+        }
+        query.order((events::ts.desc(), events::id.desc())).limit(selection.limit).load(c)
+    })?)
+}

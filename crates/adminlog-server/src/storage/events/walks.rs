@@ -1,0 +1,137 @@
+//! The walks behind the routes that read several indexes: each yields the
+//! (ts, id) keys of the newest matches, merged into one page; the page's rows
+//! are fetched afterwards, by id.
+
+use super::super::terms::TermColumn;
+use super::super::{AnyConn, StorageResult};
+use super::sql::{action_keys, column_keys, each_value_keys, time_order_rows};
+use super::{EventRow, EventSelection};
+use crate::domain::cursor::Position;
+
+/// One part of a keyword's matches, read from one column's index.
+pub(super) enum Walk<'a> {
+    /// The newest events of the column pointing at any of these terms,
+    /// collected and sorted together.
+    AllTerms(TermColumn, &'a [i64]),
+    /// Each term's newest events, read in time order from the index.
+    EachTerm(TermColumn, &'a [i64]),
+}
+
+/// The newest page of keys seen so far.
+struct NewestKeys {
+    keys: Vec<(i64, i64)>,
+    limit: usize,
+}
+
+impl NewestKeys {
+    fn new(selection: &EventSelection) -> NewestKeys {
+        NewestKeys { keys: Vec::new(), limit: selection.limit.max(0) as usize }
+    }
+
+    fn add(&mut self, keys: Vec<(i64, i64)>) {
+        self.keys.extend(keys);
+        self.keys.sort_unstable_by_key(|key| std::cmp::Reverse(*key));
+        self.keys.dedup();
+        self.keys.truncate(self.limit);
+    }
+
+    /// Once a page is full, only newer keys can still enter it.
+    fn newer_than(&self) -> Option<Position> {
+        let (ts_micros, id) = *self.keys.last()?;
+        (self.limit > 0 && self.keys.len() == self.limit).then_some(Position { ts_micros, id })
+    }
+}
+
+/// The newest page of the union of several index reads: (ts, id) from each,
+/// merged and cut to the page. Once a page's worth is known, later reads stop
+/// at its oldest key: a read that cannot reach into the page costs one index
+/// probe.
+pub(super) fn merged_keys(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    walks: &[Walk<'_>],
+) -> StorageResult<Vec<(i64, i64)>> {
+    let mut page = NewestKeys::new(selection);
+    for walk in walks {
+        match (walk, &mut *conn) {
+            (Walk::AllTerms(column, ids), conn) => {
+                page.add(column_keys(conn, org_id, selection, page.newer_than(), *column, ids)?);
+            }
+            // One statement for all the terms: PostgreSQL's cost per
+            // statement (a round trip, planning) outweighs a short walk.
+            (Walk::EachTerm(column, ids), AnyConn::Pg(pg)) => {
+                page.add(each_value_keys(pg, org_id, selection, page.newer_than(), column.events_column(), ids)?);
+            }
+            (Walk::EachTerm(column, ids), conn) => {
+                for id in *ids {
+                    let newer_than = page.newer_than();
+                    page.add(column_keys(conn, org_id, selection, newer_than, *column, std::slice::from_ref(id))?);
+                }
+            }
+        }
+    }
+    Ok(page.keys)
+}
+
+/// The newest page of the selection's actions, one walk of the action index
+/// per action.
+pub(super) fn per_action_keys(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+) -> StorageResult<Vec<(i64, i64)>> {
+    let mut codes: Vec<i16> = selection.actions.iter().map(|action| action.code()).collect();
+    // A repeated action would list its events twice.
+    codes.sort_unstable();
+    codes.dedup();
+    let each = EventSelection { actions: Vec::new(), ..selection.clone() };
+    match conn {
+        AnyConn::Pg(pg) => {
+            let codes: Vec<i64> = codes.iter().map(|code| i64::from(*code)).collect();
+            each_value_keys(pg, org_id, &each, None, "action", &codes)
+        }
+        AnyConn::Sqlite(_) => {
+            let mut page = NewestKeys::new(selection);
+            for code in codes {
+                let newer_than = page.newer_than();
+                page.add(action_keys(conn, org_id, &each, newer_than, code)?);
+            }
+            Ok(page.keys)
+        }
+    }
+}
+
+/// Rows read per step of a scan, growing: a broad keyword fills a page from
+/// the first step, a rarer one reads further in larger steps.
+const FIRST_SCAN_STEP: i64 = 256;
+const LAST_SCAN_STEP: i64 = 16_384;
+
+/// Walks the selection newest first in steps, keeping rows that point at a
+/// term in `wanted`, until the page is full or the log ends.
+pub(super) fn scan_matching(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+    wanted: &[bool],
+) -> StorageResult<Vec<EventRow>> {
+    let hit =
+        |id: Option<i64>| id.and_then(|id| usize::try_from(id).ok()).is_some_and(|i| wanted.get(i) == Some(&true));
+    let limit = selection.limit.max(0) as usize;
+    let mut found = Vec::with_capacity(limit);
+    let mut step = EventSelection { keyword: None, limit: FIRST_SCAN_STEP, ..selection.clone() };
+    while found.len() < limit {
+        let rows = time_order_rows(conn, org_id, &step, None)?;
+        let exhausted = (rows.len() as i64) < step.limit;
+        step.after = rows.last().map(|row| Position { ts_micros: row.ts, id: row.id }).or(step.after);
+        let matching = rows.into_iter().filter(|row| {
+            hit(row.admin_term) || hit(row.user_email_term) || hit(row.user_name_term) || hit(row.domain_term)
+        });
+        found.extend(matching.take(limit - found.len()));
+        if exhausted {
+            break;
+        }
+        step.limit = (step.limit * 2).min(LAST_SCAN_STEP);
+    }
+    Ok(found)
+}
