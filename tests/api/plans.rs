@@ -152,3 +152,20 @@ fn timestamp(n: usize) -> String {
     let minute = n / 3;
     format!("2016-01-{:02}T{:02}:{:02}:00Z", 1 + minute / 1440, minute % 1440 / 60, minute % 60)
 }
+
+on_both_backends! {
+    async fn the_server_refreshes_the_planners_statistics_it_is_never_asked_to(app) {
+        // What the housekeeping timer runs once a log grew by a tenth: the
+        // planner's estimate goes from unknown (or stale) to the real count.
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        let events: Vec<Value> = (0..1_500).map(|i| json!({"action": "LOG_IN", "admin_email": format!("a{}@acme.example", i % 7)})).collect();
+        for batch in events.chunks(500) {
+            app.ingest(&key, batch.to_vec()).await;
+        }
+        let stored = app.db.events_stored().unwrap();
+        assert_ne!(app.db.planner_event_estimate().unwrap(), Some(stored), "nobody analyzed yet");
+        app.db.analyze_events().unwrap();
+        assert_eq!(app.db.planner_event_estimate().unwrap(), Some(stored));
+    }
+}

@@ -49,11 +49,7 @@ pub fn start_statistics_refresh(db: Db, period: Duration) -> Timer {
             Ok(stored) => stored,
             Err(error) => return tracing::warn!(%error, "could not count events"),
         };
-        let due = match analyzed_at {
-            None => true,
-            Some(before) => stored - before >= REFRESH_MIN_EVENTS.max((before as f64 * REFRESH_GROWTH) as i64),
-        };
-        if !due {
+        if !refresh_due(analyzed_at, stored) {
             return;
         }
         let started = std::time::Instant::now();
@@ -69,6 +65,15 @@ pub fn start_statistics_refresh(db: Db, period: Duration) -> Timer {
             Err(error) => tracing::warn!(%error, "could not refresh statistics"),
         }
     })
+}
+
+/// Whether `stored` events call for new statistics, the last refresh having
+/// seen `analyzed_at` (none yet since this process started: always).
+fn refresh_due(analyzed_at: Option<i64>, stored: i64) -> bool {
+    match analyzed_at {
+        None => true,
+        Some(before) => stored - before >= REFRESH_MIN_EVENTS.max((before as f64 * REFRESH_GROWTH) as i64),
+    }
 }
 
 /// SQLite: every second, restarts the write-ahead log once it outgrows its
@@ -93,5 +98,21 @@ pub fn sign_due_checkpoints(db: &Db, signer: &CheckpointSigner) {
             Ok(checkpoint) => tracing::info!(org_id, last_event_id = checkpoint.last_event_id, "checkpoint signed"),
             Err(error) => tracing::warn!(org_id, %error, "could not sign a checkpoint"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_are_refreshed_at_start_then_after_a_tenth_more_events() {
+        assert!(refresh_due(None, 0));
+        // Small logs: at least REFRESH_MIN_EVENTS more.
+        assert!(!refresh_due(Some(500), 500 + REFRESH_MIN_EVENTS - 1));
+        assert!(refresh_due(Some(500), 500 + REFRESH_MIN_EVENTS));
+        // Large logs: 10% more.
+        assert!(!refresh_due(Some(10_000_000), 10_999_999));
+        assert!(refresh_due(Some(10_000_000), 11_000_000));
     }
 }
