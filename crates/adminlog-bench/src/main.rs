@@ -33,7 +33,8 @@ pub struct Options {
     pub ingest_events: usize,
     pub out: PathBuf,
     pub postgres_url: String,
-    /// Keep an existing bulk-loaded data set (same seed) instead of loading anew.
+    /// Keep the bulk-loaded data set between runs (loaded when absent) and
+    /// measure a copy of it, so that no run changes what the next measures.
     pub reuse: bool,
     pub datasets: Vec<Dataset>,
 }
@@ -112,44 +113,129 @@ fn parse_options() -> Result<Options, String> {
     Ok(options)
 }
 
-/// A throwaway database for one backend.
+/// Where a data set lives. `--reuse` keeps a bulk data set between runs and
+/// never measures it: each run measures a copy, so its ingestion and burst
+/// never reach the kept one and every reusing run measures the same log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Kept,
+    Run(Dataset),
+}
+
+impl Place {
+    fn sqlite_file(self) -> &'static str {
+        match self {
+            Place::Kept => "bench.db",
+            Place::Run(Dataset::Bulk) => "bench-run.db",
+            Place::Run(Dataset::Grown) => "bench-grown.db",
+        }
+    }
+
+    fn postgres_name(self) -> &'static str {
+        match self {
+            Place::Kept => "adminlog_bench",
+            Place::Run(Dataset::Bulk) => "adminlog_bench_run",
+            Place::Run(Dataset::Grown) => "adminlog_bench_grown",
+        }
+    }
+
+    fn sqlite_path(self, options: &Options) -> String {
+        options.out.join(self.sqlite_file()).display().to_string()
+    }
+
+    fn url(self, backend: Backend, options: &Options) -> DatabaseUrl {
+        match backend {
+            Backend::Sqlite => DatabaseUrl::Sqlite(self.sqlite_path(options)),
+            Backend::Postgres => {
+                let admin = &options.postgres_url;
+                let base = &admin[..admin.rfind('/').unwrap_or(admin.len())];
+                DatabaseUrl::Postgres(format!("{base}/{}", self.postgres_name()))
+            }
+        }
+    }
+}
+
+/// A connection to PostgreSQL's administrative database, for creating and
+/// dropping the benchmark's own.
+fn postgres_admin(options: &Options) -> Result<PgConnection, String> {
+    PgConnection::establish(&options.postgres_url).map_err(|e| e.to_string())
+}
+
+fn execute(conn: &mut PgConnection, sql: &str) -> Result<(), String> {
+    diesel::sql_query(sql).execute(conn).map(drop).map_err(|e| format!("{sql}: {e}"))
+}
+
+/// Removes a SQLite database with its write-ahead log and shared memory.
+fn remove_sqlite(path: &str) -> Result<(), String> {
+    for file in [path.to_owned(), format!("{path}-wal"), format!("{path}-shm")] {
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(format!("cannot remove {file}: {e}")),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The database one run measures: a PostgreSQL one is dropped after the
+/// run; a SQLite file stays for a look until the next run replaces it.
 struct Scratch {
     url: DatabaseUrl,
     drop_postgres: Option<(String, String)>,
 }
 
 impl Scratch {
-    fn new(backend: Backend, dataset: Dataset, options: &Options) -> Result<Scratch, String> {
-        // Only a bulk-loaded data set is ever reused: growing is the measurement.
-        let reuse = options.reuse && dataset == Dataset::Bulk;
+    /// An empty database for `dataset`.
+    fn empty(backend: Backend, dataset: Dataset, options: &Options) -> Result<Scratch, String> {
+        let place = Place::Run(dataset);
         match backend {
             Backend::Sqlite => {
-                std::fs::create_dir_all(&options.out).map_err(|e| e.to_string())?;
-                let path = options.out.join(if dataset == Dataset::Bulk { "bench.db" } else { "bench-grown.db" });
-                if reuse && path.exists() {
-                    return Ok(Scratch { url: DatabaseUrl::Sqlite(path.display().to_string()), drop_postgres: None });
-                }
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-                Ok(Scratch { url: DatabaseUrl::Sqlite(path.display().to_string()), drop_postgres: None })
+                remove_sqlite(&place.sqlite_path(options))?;
+                Ok(Scratch { url: place.url(backend, options), drop_postgres: None })
             }
             Backend::Postgres => {
-                let name = if dataset == Dataset::Bulk { "adminlog_bench" } else { "adminlog_bench_grown" }.to_owned();
-                let mut conn = PgConnection::establish(&options.postgres_url).map_err(|e| e.to_string())?;
-                let base =
-                    &options.postgres_url[..options.postgres_url.rfind('/').unwrap_or(options.postgres_url.len())];
-                let url = DatabaseUrl::Postgres(format!("{base}/{name}"));
-                if reuse {
-                    // Kept between runs: created once, never dropped.
-                    let _ = diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn);
-                    return Ok(Scratch { url, drop_postgres: None });
+                let name = place.postgres_name();
+                let mut conn = postgres_admin(options)?;
+                execute(&mut conn, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+                execute(&mut conn, &format!("CREATE DATABASE {name}"))?;
+                Ok(Scratch {
+                    url: place.url(backend, options),
+                    drop_postgres: Some((options.postgres_url.clone(), name.into())),
+                })
+            }
+        }
+    }
+
+    /// A copy of the kept bulk data set for this run, statistics included
+    /// (SQLite's are in the file, PostgreSQL's in the template's catalog).
+    /// Nothing may have the kept database open: PostgreSQL refuses to copy a
+    /// template in use, and a SQLite file is only whole when closed.
+    fn copy_of_kept(backend: Backend, options: &Options) -> Result<Scratch, String> {
+        let (kept, run) = (Place::Kept, Place::Run(Dataset::Bulk));
+        match backend {
+            Backend::Sqlite => {
+                let (from, to) = (kept.sqlite_path(options), run.sqlite_path(options));
+                remove_sqlite(&to)?;
+                // The last connection's close folds the write-ahead log into
+                // the file and removes it; one left by a process killed is part
+                // of the data set, and a closed file and its log copy as a pair.
+                for suffix in ["", "-wal"] {
+                    let source = format!("{from}{suffix}");
+                    if suffix.is_empty() || std::path::Path::new(&source).exists() {
+                        std::fs::copy(&source, format!("{to}{suffix}"))
+                            .map_err(|e| format!("cannot copy {source}: {e}"))?;
+                    }
                 }
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .map_err(|e| e.to_string())?;
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).map_err(|e| e.to_string())?;
-                Ok(Scratch { url, drop_postgres: Some((options.postgres_url.clone(), name)) })
+                Ok(Scratch { url: run.url(backend, options), drop_postgres: None })
+            }
+            Backend::Postgres => {
+                let name = run.postgres_name();
+                let mut conn = postgres_admin(options)?;
+                execute(&mut conn, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+                execute(&mut conn, &format!("CREATE DATABASE {name} TEMPLATE {}", kept.postgres_name()))?;
+                Ok(Scratch {
+                    url: run.url(backend, options),
+                    drop_postgres: Some((options.postgres_url.clone(), name.into())),
+                })
             }
         }
     }
@@ -175,11 +261,45 @@ impl Drop for Scratch {
     }
 }
 
+/// How the bulk data set of `--reuse` came to be.
+enum Kept {
+    /// Loaded by this run, in this many seconds.
+    Loaded(f64),
+    /// Loaded by an earlier run.
+    Reused,
+}
+
+/// `--reuse`: the kept bulk data set, loaded when absent and only copied
+/// after. Its connections are closed on return, as copying needs.
+fn keep_bulk(
+    backend: Backend,
+    options: &Options,
+    population: &Population,
+    spec: &DemoSpec,
+    end: time::OffsetDateTime,
+) -> Result<Kept, String> {
+    if backend == Backend::Postgres {
+        // Created once, never dropped: this fails, harmlessly, on every run
+        // but the first.
+        let _ = execute(&mut postgres_admin(options)?, &format!("CREATE DATABASE {}", Place::Kept.postgres_name()));
+    }
+    let db = app::open_database(&Place::Kept.url(backend, options), 4).map_err(|e| e.to_string())?;
+    if db.tenant_by_name(BIG_ORG).map_err(|e| e.to_string())?.is_some() {
+        return Ok(Kept::Reused);
+    }
+    let started = Instant::now();
+    load_bulk(&db, population, spec, end)?;
+    Ok(Kept::Loaded(started.elapsed().as_secs_f64()))
+}
+
 /// The big organization's data set: fixed seed, two years, ~20,000 users,
 /// ~300 domains, ~30% from API calls.
 pub fn big_spec(events: u64) -> DemoSpec {
     DemoSpec { events, users: 20_000, domains: 300, seed: 20_261_126, span: time::Duration::days(730), api_share: 0.3 }
 }
+
+/// The big organization, the one measured.
+const BIG_ORG: &str = "Bench Corp";
 
 /// Loads the big organization and three small ones beside it; returns the
 /// big one's id.
@@ -190,6 +310,15 @@ fn load(db: &Db, population: &Population, spec: &DemoSpec, end: time::OffsetDate
     db.load_deferring_indexes(|| load_organizations(db, population, spec, end)).map_err(|e| e.to_string())?
 }
 
+/// The bulk data set: loaded, then statistics refreshed (the best case).
+fn load_bulk(db: &Db, population: &Population, spec: &DemoSpec, end: time::OffsetDateTime) -> Result<i64, String> {
+    let org_id = load(db, population, spec, end)?;
+    db.optimize().map_err(|e| e.to_string())?;
+    Ok(org_id)
+}
+
+const BULK_NOTE: &str = "Bulk-loaded through the storage layer, secondary indexes built at the end, then ANALYZE";
+
 fn load_organizations(
     db: &Db,
     population: &Population,
@@ -197,7 +326,7 @@ fn load_organizations(
     end: time::OffsetDateTime,
 ) -> Result<i64, String> {
     let root = format!("root@{MAIL_DOMAIN}");
-    let admin = demo::create_admin(db, "Bench Corp", Plan::Enterprise, &root, "Root", Role::SuperAdmin, PASSWORD)?;
+    let admin = demo::create_admin(db, BIG_ORG, Plan::Enterprise, &root, "Root", Role::SuperAdmin, PASSWORD)?;
     demo::load_events(db, admin.org_id, population, spec, end, 10_000).map_err(|e| e.to_string())?;
     for i in 0..3 {
         let email = format!("root@small{i}.example");
@@ -247,11 +376,11 @@ fn login(base: &str) -> Result<String, String> {
 }
 
 /// A new `logs:write` key of the big organization.
-fn write_key(base: &str, token: &str) -> Result<String, String> {
+fn write_key(base: &str, token: &str, name: &str) -> Result<String, String> {
     let created: serde_json::Value = reqwest::blocking::Client::new()
         .post(format!("{base}/api/v1/api-keys"))
         .bearer_auth(token)
-        .json(&serde_json::json!({"name": "bench growth", "scopes": ["logs:write"]}))
+        .json(&serde_json::json!({"name": name, "scopes": ["logs:write"]}))
         .send()
         .and_then(|r| r.json())
         .map_err(|e| e.to_string())?;
@@ -264,38 +393,62 @@ fn autovacuum(db: &Db) -> String {
     db.server_setting("autovacuum").ok().flatten().unwrap_or_else(|| "unknown".into())
 }
 
+/// The database a run measures: empty, or with `--reuse` a copy of the
+/// kept bulk data set (loaded into first when absent).
+fn scratch(
+    backend: Backend,
+    dataset: Dataset,
+    options: &Options,
+    population: &Population,
+    spec: &DemoSpec,
+    end: time::OffsetDateTime,
+) -> Result<(Scratch, Option<Kept>), String> {
+    // Only a bulk-loaded data set is ever reused: growing is the measurement.
+    if !(options.reuse && dataset == Dataset::Bulk) {
+        return Ok((Scratch::empty(backend, dataset, options)?, None));
+    }
+    let kept = keep_bulk(backend, options, population, spec, end)?;
+    Ok((Scratch::copy_of_kept(backend, options)?, Some(kept)))
+}
+
 fn run_backend(backend: Backend, dataset: Dataset, options: &Options) -> Result<BackendReport, String> {
-    let scratch = Scratch::new(backend, dataset, options)?;
-    let db = app::open_database(&scratch.url, 4).map_err(|e| e.to_string())?;
     println!("\n## {} — {} events, {}", backend.label(), options.events, dataset.label());
     let spec = big_spec(options.events);
     let admins: Vec<String> = (0..25).map(|i| format!("admin{i}@{MAIL_DOMAIN}")).collect();
     let population = std::sync::Arc::new(Population::new(&spec, MAIL_DOMAIN, admins));
     let end = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
     std::fs::create_dir_all(&options.out).map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
+    let preparing = Instant::now();
+    let (scratch, kept) = scratch(backend, dataset, options, &population, &spec, end)?;
+    let copy_seconds = preparing.elapsed().as_secs_f64();
+    let db = app::open_database(&scratch.url, 4).map_err(|e| e.to_string())?;
     let settings = server_settings(&scratch.url, options);
     let secret_key_file = settings.secret_key_file.clone();
     let started = Instant::now();
     let (org_id, load_note, server) = match dataset {
         Dataset::Bulk => {
-            let org_id = match db.tenant_by_name("Bench Corp").map_err(|e| e.to_string())? {
-                Some(existing) if options.reuse => {
-                    println!("reusing the loaded data set (load figures below are not a load)");
-                    existing.id
+            let org_id = match kept {
+                None => load_bulk(&db, &population, &spec, end)?,
+                Some(_) => {
+                    db.tenant_by_name(BIG_ORG).map_err(|e| e.to_string())?.ok_or("no Bench Corp in the copy")?.id
                 }
-                _ => load(&db, &population, &spec, end)?,
             };
-            db.optimize().map_err(|e| e.to_string())?;
-            let note =
-                "Bulk-loaded through the storage layer, secondary indexes built at the end, then ANALYZE".to_owned();
+            let note = match kept {
+                None => BULK_NOTE.to_owned(),
+                Some(Kept::Loaded(_)) => format!("{BULK_NOTE} (into the data set --reuse keeps, measured on a copy)"),
+                Some(Kept::Reused) => {
+                    println!("reusing the kept data set, copied for this run (load figures below are not a load)");
+                    format!("{BULK_NOTE} by an earlier run and kept (--reuse); copied for this run, so the time is the copy's, not a load")
+                }
+            };
             (org_id, note, None)
         }
         Dataset::Grown => {
             let org_id = load_organizations(&db, &population, &DemoSpec { events: 0, ..spec.clone() }, end)?;
             let server = measure::start_server(settings.clone())?;
             let base = format!("http://{}", server.0);
-            let key = write_key(&base, &login(&base)?)?;
-            grow::grow(&base, &key, &population, &spec, end, None)?;
+            let key = write_key(&base, &login(&base)?, "bench growth")?;
+            grow::grow(&base, &key, &population, &spec, Some(end), None, "grow")?;
             let note = match backend {
                 Backend::Sqlite => format!(
                     "Grown through POST /admin-logs ({} clients × batches of {}, time order), no ANALYZE",
@@ -312,7 +465,11 @@ fn run_backend(backend: Backend, dataset: Dataset, options: &Options) -> Result<
             (org_id, note, Some(server))
         }
     };
-    let load_seconds = started.elapsed().as_secs_f64();
+    let load_seconds = match kept {
+        None => started.elapsed().as_secs_f64(),
+        Some(Kept::Loaded(seconds)) => seconds,
+        Some(Kept::Reused) => copy_seconds,
+    };
     let total_events = options.events + 3 * 2_000;
     let size = scratch.size_bytes(&db);
     println!(
@@ -328,10 +485,18 @@ fn run_backend(backend: Backend, dataset: Dataset, options: &Options) -> Result<
     let context = shapes::Context::new(&base, &db, &secret_key_file, org_id, &population, end)?;
     let mut report = BackendReport::new(backend.label(), dataset.label(), total_events, load_seconds, size);
     report.load_note = load_note;
+    report.reused = matches!(kept, Some(Kept::Reused));
     report.shapes = shapes::measure_all(&context, options.iterations)?;
     report.export = Some(measure::export(&context)?);
     report.concurrency = Some(measure::concurrency(&context, Duration::from_secs(options.concurrency_seconds))?);
     report.ingest = Some(measure::ingest(&context, options.ingest_events)?);
+    // Last, so it changes no other figure: then the shapes at once, with
+    // nobody refreshing statistics.
+    let key = write_key(&base, &context.token, "bench burst")?;
+    let burst = grow::burst(&base, &key, &population, &spec)?;
+    println!("burst: {} {} events in {:.2} s; the shapes at once:", burst.events, burst.action, burst.seconds);
+    report.burst = Some(burst);
+    report.burst_shapes = shapes::measure_all(&context, options.iterations)?;
     drop(server_thread);
     Ok(report)
 }

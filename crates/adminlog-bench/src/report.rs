@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::grow::Burst;
 use crate::measure::{ConcurrencyResult, ExportResult, IngestResult};
 use crate::shapes::ShapeResult;
 use crate::Options;
@@ -42,6 +43,8 @@ pub struct BackendReport {
     pub dataset: String,
     /// What produced the data set, said in the report's header line.
     pub load_note: String,
+    /// The kept data set of `--reuse`, copied: the load figures are the copy's.
+    pub reused: bool,
     pub events: u64,
     pub load_seconds: f64,
     pub load_events_per_second: f64,
@@ -51,6 +54,10 @@ pub struct BackendReport {
     pub export: Option<ExportResult>,
     pub concurrency: Option<ConcurrencyResult>,
     pub ingest: Option<IngestResult>,
+    /// New events of one action sent after everything else...
+    pub burst: Option<Burst>,
+    /// ... and the shapes timed again at once, statistics as they were.
+    pub burst_shapes: Vec<ShapeResult>,
 }
 
 impl BackendReport {
@@ -59,6 +66,7 @@ impl BackendReport {
             backend: backend.to_owned(),
             dataset: dataset.to_owned(),
             load_note: String::new(),
+            reused: false,
             events,
             load_seconds,
             load_events_per_second: events as f64 / load_seconds,
@@ -68,6 +76,8 @@ impl BackendReport {
             export: None,
             concurrency: None,
             ingest: None,
+            burst: None,
+            burst_shapes: Vec::new(),
         }
     }
 }
@@ -122,19 +132,7 @@ impl Report {
                 b.database_bytes as f64 / 1048576.0,
                 b.bytes_per_event
             );
-            let _ = writeln!(
-                out,
-                "| shape | rows | HTTP p50 ms | p95 ms | p99 ms | floor p50 ms | floor p99 ms | HTTP/floor p50 |"
-            );
-            let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-            for s in &b.shapes {
-                let ratio = if s.floor.p50_ms > 0.0 { s.http.p50_ms / s.floor.p50_ms } else { 0.0 };
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× |",
-                    s.name, s.rows, s.http.p50_ms, s.http.p95_ms, s.http.p99_ms, s.floor.p50_ms, s.floor.p99_ms, ratio
-                );
-            }
+            shape_table(&mut out, &b.shapes);
             if let Some(e) = &b.export {
                 let _ = writeln!(out, "\nCSV export of {} rows: first byte p50 {:.1} ms, last byte p50 {:.1} ms (p99 {:.1} ms); resident memory {} → {} KiB.", e.rows, e.first_byte.p50_ms, e.last_byte.p50_ms, e.last_byte.p99_ms, e.rss_before_kib, e.rss_after_kib);
             }
@@ -152,32 +150,27 @@ impl Report {
                     c.clients, c.seconds, c.requests_per_second, c.latency.p50_ms, c.latency.p99_ms, c.errors
                 );
             }
+            if let Some(burst) = &b.burst {
+                let _ = writeln!(
+                    out,
+                    "\n### After a burst of {} {} events\n\nSent last through POST /admin-logs ({} clients × batches of {}) in {:.2} s, without timestamps: stamped as they arrived, between {} and {}, they are the newest events of the log. An action rare in the history, so statistics gathered before the burst call it rare. Then the shapes again at once: the benchmark runs no ANALYZE (the server's own refresh runs as in production).\n",
+                    burst.events, burst.action, crate::grow::CLIENTS, crate::grow::BATCH, burst.seconds, burst.from, burst.to
+                );
+                shape_table(&mut out, &b.burst_shapes);
+            }
             out.push('\n');
         }
         self.side_by_side(&mut out);
         out
     }
 
-    /// Every data set's p50 / p99 over HTTP in one table, shape by shape.
+    /// Every data set's p50 / p99 over HTTP in one table, shape by shape;
+    /// then the same after the burst.
     fn side_by_side(&self, out: &mut String) {
-        let Some(first) = self.backends.first() else { return };
         if self.backends.len() < 2 {
             return;
         }
-        let _ = writeln!(out, "## Side by side: HTTP p50 / p99 ms\n");
-        let columns: Vec<String> = self.backends.iter().map(|b| format!("{} {}", b.backend, b.dataset)).collect();
-        let _ = writeln!(out, "| shape | {} |", columns.join(" | "));
-        let _ = writeln!(out, "| --- |{}", " ---: |".repeat(columns.len()));
-        for (i, shape) in first.shapes.iter().enumerate() {
-            let cells: Vec<String> = self
-                .backends
-                .iter()
-                .map(|b| {
-                    b.shapes.get(i).map_or("—".to_owned(), |s| format!("{:.2} / {:.2}", s.http.p50_ms, s.http.p99_ms))
-                })
-                .collect();
-            let _ = writeln!(out, "| {} | {} |", shape.name, cells.join(" | "));
-        }
+        self.side_by_side_shapes(out, "Side by side: HTTP p50 / p99 ms", |b| &b.shapes);
         let export: Vec<String> = self
             .backends
             .iter()
@@ -190,11 +183,59 @@ impl Report {
         let _ = writeln!(out, "| CSV export, last byte | {} |", export.join(" | "));
         let disk: Vec<String> = self.backends.iter().map(|b| format!("{:.0} B", b.bytes_per_event)).collect();
         let _ = writeln!(out, "| disk per event | {} |\n", disk.join(" | "));
+        if self.backends.iter().all(|b| b.burst_shapes.is_empty()) {
+            return;
+        }
+        self.side_by_side_shapes(out, "Side by side after the burst: HTTP p50 / p99 ms", |b| &b.burst_shapes);
+        let bursts: Vec<String> = self
+            .backends
+            .iter()
+            .map(|b| b.burst.as_ref().map_or("—".to_owned(), |burst| format!("{} {}", burst.events, burst.action)))
+            .collect();
+        let _ = writeln!(out, "| burst | {} |\n", bursts.join(" | "));
+    }
+
+    /// A heading and one row per shape, a column per data set.
+    fn side_by_side_shapes(&self, out: &mut String, title: &str, shapes: fn(&BackendReport) -> &[ShapeResult]) {
+        let Some(first) = self.backends.first() else { return };
+        let _ = writeln!(out, "## {title}\n");
+        let columns: Vec<String> = self.backends.iter().map(|b| format!("{} {}", b.backend, b.dataset)).collect();
+        let _ = writeln!(out, "| shape | {} |", columns.join(" | "));
+        let _ = writeln!(out, "| --- |{}", " ---: |".repeat(columns.len()));
+        for (i, shape) in shapes(first).iter().enumerate() {
+            let cells: Vec<String> = self
+                .backends
+                .iter()
+                .map(|b| {
+                    shapes(b)
+                        .get(i)
+                        .map_or("—".to_owned(), |s| format!("{:.2} / {:.2}", s.http.p50_ms, s.http.p99_ms))
+                })
+                .collect();
+            let _ = writeln!(out, "| {} | {} |", shape.name, cells.join(" | "));
+        }
     }
 
     pub fn write(&self, dir: &Path, markdown: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("bench.md"), markdown)?;
         std::fs::write(dir.join("bench.json"), serde_json::to_string_pretty(self).map_err(std::io::Error::other)?)
+    }
+}
+
+/// One data set's shapes: rows, HTTP percentiles, the floor.
+fn shape_table(out: &mut String, shapes: &[ShapeResult]) {
+    let _ = writeln!(
+        out,
+        "| shape | rows | HTTP p50 ms | p95 ms | p99 ms | floor p50 ms | floor p99 ms | HTTP/floor p50 |"
+    );
+    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for s in shapes {
+        let ratio = if s.floor.p50_ms > 0.0 { s.http.p50_ms / s.floor.p50_ms } else { 0.0 };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× |",
+            s.name, s.rows, s.http.p50_ms, s.http.p95_ms, s.http.p99_ms, s.floor.p50_ms, s.floor.p99_ms, ratio
+        );
     }
 }
