@@ -486,6 +486,7 @@ fn run_backend(backend: Backend, dataset: Dataset, options: &Options) -> Result<
     let mut report = BackendReport::new(backend.label(), dataset.label(), total_events, load_seconds, size);
     report.load_note = load_note;
     report.reused = matches!(kept, Some(Kept::Reused));
+    report.planner_estimate = db.planner_event_estimate().map_err(|e| e.to_string())?;
     report.shapes = shapes::measure_all(&context, options.iterations)?;
     report.export = Some(measure::export(&context)?);
     report.concurrency = Some(measure::concurrency(&context, Duration::from_secs(options.concurrency_seconds))?);
@@ -496,6 +497,7 @@ fn run_backend(backend: Backend, dataset: Dataset, options: &Options) -> Result<
     let burst = grow::burst(&base, &key, &population, &spec)?;
     println!("burst: {} {} events in {:.2} s; the shapes at once:", burst.events, burst.action, burst.seconds);
     report.burst = Some(burst);
+    report.burst_planner_estimate = db.planner_event_estimate().map_err(|e| e.to_string())?;
     report.burst_shapes = shapes::measure_all(&context, options.iterations)?;
     drop(server_thread);
     Ok(report)

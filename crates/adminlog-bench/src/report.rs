@@ -45,6 +45,10 @@ pub struct BackendReport {
     pub load_note: String,
     /// The kept data set of `--reuse`, copied: the load figures are the copy's.
     pub reused: bool,
+    /// The events the planner's statistics counted when the shapes were
+    /// timed (`None`: never analyzed): how stale they were.
+    pub planner_estimate: Option<i64>,
+    pub burst_planner_estimate: Option<i64>,
     pub events: u64,
     pub load_seconds: f64,
     pub load_events_per_second: f64,
@@ -67,6 +71,8 @@ impl BackendReport {
             dataset: dataset.to_owned(),
             load_note: String::new(),
             reused: false,
+            planner_estimate: None,
+            burst_planner_estimate: None,
             events,
             load_seconds,
             load_events_per_second: events as f64 / load_seconds,
@@ -132,6 +138,7 @@ impl Report {
                 b.database_bytes as f64 / 1048576.0,
                 b.bytes_per_event
             );
+            let _ = writeln!(out, "{}\n", statistics_note(b.planner_estimate));
             shape_table(&mut out, &b.shapes);
             if let Some(e) = &b.export {
                 let _ = writeln!(out, "\nCSV export of {} rows: first byte p50 {:.1} ms, last byte p50 {:.1} ms (p99 {:.1} ms); resident memory {} → {} KiB.", e.rows, e.first_byte.p50_ms, e.last_byte.p50_ms, e.last_byte.p99_ms, e.rss_before_kib, e.rss_after_kib);
@@ -156,6 +163,7 @@ impl Report {
                     "\n### After a burst of {} {} events\n\nSent last through POST /admin-logs ({} clients × batches of {}) in {:.2} s, without timestamps: stamped as they arrived, between {} and {}, they are the newest events of the log. An action rare in the history, so statistics gathered before the burst call it rare. Then the shapes again at once: the benchmark runs no ANALYZE (the server's own refresh runs as in production).\n",
                     burst.events, burst.action, crate::grow::CLIENTS, crate::grow::BATCH, burst.seconds, burst.from, burst.to
                 );
+                let _ = writeln!(out, "{}\n", statistics_note(b.burst_planner_estimate));
                 shape_table(&mut out, &b.burst_shapes);
             }
             out.push('\n');
@@ -223,19 +231,27 @@ impl Report {
     }
 }
 
+/// What the planner's statistics knew when the shapes were timed.
+fn statistics_note(estimate: Option<i64>) -> String {
+    match estimate {
+        None => "Planner statistics: none (the events table was never analyzed).".to_owned(),
+        Some(events) => format!("Planner statistics: the events table counted at {events} events."),
+    }
+}
+
 /// One data set's shapes: rows, HTTP percentiles, the floor.
 fn shape_table(out: &mut String, shapes: &[ShapeResult]) {
     let _ = writeln!(
         out,
-        "| shape | rows | HTTP p50 ms | p95 ms | p99 ms | floor p50 ms | floor p99 ms | HTTP/floor p50 |"
+        "| shape | route | rows | HTTP p50 ms | p95 ms | p99 ms | floor p50 ms | floor p99 ms | HTTP/floor p50 |"
     );
-    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for s in shapes {
         let ratio = if s.floor.p50_ms > 0.0 { s.http.p50_ms / s.floor.p50_ms } else { 0.0 };
         let _ = writeln!(
             out,
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× |",
-            s.name, s.rows, s.http.p50_ms, s.http.p95_ms, s.http.p99_ms, s.floor.p50_ms, s.floor.p99_ms, ratio
+            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× |",
+            s.name, s.route, s.rows, s.http.p50_ms, s.http.p95_ms, s.http.p99_ms, s.floor.p50_ms, s.floor.p99_ms, ratio
         );
     }
 }

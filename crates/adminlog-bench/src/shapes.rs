@@ -50,6 +50,8 @@ pub struct ShapeResult {
     pub rows: usize,
     pub http: Percentiles,
     pub floor: Percentiles,
+    /// The planner's route for the page (`storage::events::Route`).
+    pub route: String,
 }
 
 fn day(at: OffsetDateTime) -> String {
@@ -198,21 +200,24 @@ pub fn measure_all(context: &Context, iterations: usize) -> Result<Vec<ShapeResu
         };
         let selection = EventSelection::new(&parsed.filter, after, 51);
         let mut floor = Vec::with_capacity(iterations);
+        let mut route = String::new();
         for _ in 0..iterations {
             let started = Instant::now();
-            context.db.page_events(context.org_id, &selection).map_err(|e| e.to_string())?;
+            let read = context.db.page_events(context.org_id, &selection).map_err(|e| e.to_string())?;
             floor.push(started.elapsed());
+            route = read.route.label().to_owned();
         }
         let result = ShapeResult {
             name: shape.name.to_owned(),
             query: url,
             rows,
+            route,
             http: Percentiles::of(&mut http),
             floor: Percentiles::of(&mut floor),
         };
         println!(
-            "{:<38} rows {:>4}  http p50 {:>8.2} ms p99 {:>8.2} ms  floor p50 {:>8.2} ms",
-            result.name, rows, result.http.p50_ms, result.http.p99_ms, result.floor.p50_ms
+            "{:<38} rows {:>4}  http p50 {:>8.2} ms p99 {:>8.2} ms  floor p50 {:>8.2} ms  {}",
+            result.name, rows, result.http.p50_ms, result.http.p99_ms, result.floor.p50_ms, result.route
         );
         results.push(result);
     }
