@@ -27,7 +27,7 @@ use super::term_cache::{Dictionary, TermCache};
 pub use super::terms::fold;
 pub(super) use super::terms::term_texts;
 use super::terms::{matching_terms, Matches};
-use super::{from_micros, to_micros, AnyConn, Backend, Db, StorageError, StorageResult};
+use super::{from_micros, to_micros, AnyConn, Db, StorageError, StorageResult};
 use crate::domain::cursor::Position;
 use crate::domain::ingest::EventDraft;
 use crate::domain::recorder::Recorder;
@@ -171,12 +171,8 @@ fn find(
         Some(keyword) => Some(matching_terms(conn, dictionary, org_id, keyword)?),
         None => None,
     };
-    let backend = match conn {
-        AnyConn::Sqlite(_) => Backend::Sqlite,
-        AnyConn::Pg(_) => Backend::Postgres,
-    };
     let facts = matches.as_ref().map(|m| KeywordMatches { terms: m.term_count(), pairs: m.pair_count() });
-    let route = match (planner::decide(backend, selection.actions.len(), facts), &matches) {
+    let route = match (planner::decide(selection.actions.len(), facts), &matches) {
         (Decision::Take(route), _) => route,
         (Decision::CountColumns, Some(matches)) => {
             let mut counts = Vec::new();

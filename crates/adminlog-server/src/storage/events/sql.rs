@@ -150,6 +150,76 @@ pub(super) fn action_keys(
     })?)
 }
 
+/// A (ts, id) key read by a hand-written statement.
+#[derive(QueryableByName)]
+struct Key {
+    #[diesel(sql_type = BigInt)]
+    ts: i64,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// SQLite: [`each_value_keys`] as one compound statement, a branch per
+/// value, each branch its own walk of the column's index (equality on
+/// the leading columns, ordered as the index is, stopped after a page), the
+/// branches merged and cut to the page. One statement instead of one per
+/// value, and no count first (measured on shape 9 of `cargo xtask bench` at
+/// ten million: 19 branches 1.3 ms, where counting the 19 terms' events
+/// alone took 3.4 ms before the time-order walk).
+pub(super) fn each_value_keys_sqlite(
+    conn: &mut diesel::sqlite::SqliteConnection,
+    org_id: i64,
+    selection: &EventSelection,
+    newer_than: Option<Position>,
+    column: &str,
+    values: &[i64],
+) -> StorageResult<Vec<(i64, i64)>> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
+    let mut conditions = vec![format!("org_id = ? AND {column} = ?")];
+    if selection.from_micros.is_some() {
+        conditions.push("ts >= ?".to_owned());
+    }
+    if selection.to_micros.is_some() {
+        conditions.push("ts <= ?".to_owned());
+    }
+    if !codes.is_empty() {
+        conditions.push(format!("action IN ({})", vec!["?"; codes.len()].join(", ")));
+    }
+    if selection.after.is_some() {
+        conditions.push("(ts, id) < (?, ?)".to_owned());
+    }
+    if newer_than.is_some() {
+        conditions.push("(ts, id) > (?, ?)".to_owned());
+    }
+    let branch = format!(
+        "SELECT * FROM (SELECT ts, id FROM events WHERE {} ORDER BY ts DESC, id DESC LIMIT ?)",
+        conditions.join(" AND ")
+    );
+    let sql = format!("{} ORDER BY 1 DESC, 2 DESC LIMIT ?", vec![branch; values.len()].join(" UNION ALL "));
+    let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+    for value in values {
+        query = query.bind::<BigInt, _>(org_id).bind::<BigInt, _>(*value);
+        if let Some(from) = selection.from_micros {
+            query = query.bind::<BigInt, _>(from);
+        }
+        if let Some(to) = selection.to_micros {
+            query = query.bind::<BigInt, _>(to);
+        }
+        for code in &codes {
+            query = query.bind::<diesel::sql_types::SmallInt, _>(*code);
+        }
+        for position in [selection.after, newer_than].into_iter().flatten() {
+            query = query.bind::<BigInt, _>(position.ts_micros).bind::<BigInt, _>(position.id);
+        }
+        query = query.bind::<BigInt, _>(selection.limit);
+    }
+    let keys: Vec<Key> = query.bind::<BigInt, _>(selection.limit).load(conn)?;
+    Ok(keys.into_iter().map(|key| (key.ts, key.id)).collect())
+}
+
 /// PostgreSQL: the newest `selection.limit` (ts, id) of the events whose
 /// `column` holds one of `values`, reading each value's walk of the column's
 /// index (in time order, stopped after a page) through a lateral join, in one
@@ -163,14 +233,6 @@ pub(super) fn each_value_keys(
     values: &[i64],
 ) -> StorageResult<Vec<(i64, i64)>> {
     use diesel::sql_types::{Array, SmallInt};
-
-    #[derive(QueryableByName)]
-    struct Key {
-        #[diesel(sql_type = BigInt)]
-        ts: i64,
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
 
     let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
     let mut conditions = vec![format!("e.org_id = $2 AND e.{column} = t.value")];

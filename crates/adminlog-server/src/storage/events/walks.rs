@@ -4,7 +4,7 @@
 
 use super::super::terms::TermColumn;
 use super::super::{AnyConn, StorageResult};
-use super::sql::{action_keys, column_keys, each_value_keys, time_order_rows};
+use super::sql::{action_keys, column_keys, each_value_keys, each_value_keys_sqlite, time_order_rows};
 use super::{EventRow, EventSelection};
 use crate::domain::cursor::Position;
 
@@ -58,16 +58,15 @@ pub(super) fn merged_keys(
             (Walk::AllTerms(column, ids), conn) => {
                 page.add(column_keys(conn, org_id, selection, page.newer_than(), *column, ids)?);
             }
-            // One statement for all the terms: PostgreSQL's cost per
-            // statement (a round trip, planning) outweighs a short walk.
+            // One statement for all the terms: the cost per statement (a
+            // round trip and planning on PostgreSQL, preparing on SQLite)
+            // outweighs a short walk.
             (Walk::EachTerm(column, ids), AnyConn::Pg(pg)) => {
                 page.add(each_value_keys(pg, org_id, selection, page.newer_than(), column.events_column(), ids)?);
             }
-            (Walk::EachTerm(column, ids), conn) => {
-                for id in *ids {
-                    let newer_than = page.newer_than();
-                    page.add(column_keys(conn, org_id, selection, newer_than, *column, std::slice::from_ref(id))?);
-                }
+            (Walk::EachTerm(column, ids), AnyConn::Sqlite(sqlite)) => {
+                let newer_than = page.newer_than();
+                page.add(each_value_keys_sqlite(sqlite, org_id, selection, newer_than, column.events_column(), ids)?);
             }
         }
     }
