@@ -146,8 +146,8 @@ impl Report {
             if let Some(i) = &b.ingest {
                 let _ = writeln!(
                     out,
-                    "Ingestion over HTTP: {} clients × batches of {}: {} events in {:.1} s = {:.0} events/s ({}).",
-                    i.clients, i.batch, i.events, i.seconds, i.events_per_second, i.durability
+                    "Ingestion over HTTP: {} clients × batches of {}: {} events in {:.1} s = {:.0} events/s ({}); {} batches answered 503 and sent again.",
+                    i.clients, i.batch, i.events, i.seconds, i.events_per_second, i.durability, i.retried
                 );
             }
             if let Some(c) = &b.concurrency {
