@@ -165,3 +165,34 @@ on_both_backends! {
         assert_eq!(app.db.planner_event_estimate().unwrap(), Some(stored));
     }
 }
+
+on_both_backends! {
+    async fn another_organizations_events_never_answer_a_keyword_whatever_the_route(app) {
+        // Term ids are numbered per organization, so Globex's term 1 is
+        // Acme's term 1 too: every walk must stay inside the caller's
+        // organization. Both logs are built alike; Globex holds fewer events.
+        let acme = app.org("Acme", Plan::Professional).await;
+        let globex = app.org("Globex", Plan::Professional).await;
+        let log = |copies: usize| -> Vec<Value> {
+            let mut events = Vec::new();
+            for k in 0..120 {
+                for _ in 0..copies {
+                    events.push(json!({"timestamp": timestamp(k), "action": "ADD_USER_TO_DOMAIN", "domain_name": format!("Branch Office {k}"), "user_name": "Solo Person"}));
+                }
+            }
+            events
+        };
+        let acme_key = app.api_key(&acme, &["logs:write"]).await;
+        app.ingest(&acme_key, log(3)).await;
+        let globex_key = app.api_key(&globex, &["logs:write"]).await;
+        let globex_ids = app.ingest(&globex_key, log(1)).await;
+        let mut expected = globex_ids.clone();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        // One term (walked per term), 120 terms (read per column), actions.
+        for query in ["keyword=solo+person", "keyword=branch+office", "actions=ADD_USER_TO_DOMAIN", "keyword=branch+office&actions=ADD_USER_TO_DOMAIN"] {
+            assert_eq!(ids(&app.all_pages(&globex.token, query, 50).await), expected, "{query}");
+        }
+        let export = app.get("/api/v1/admin-logs/export?keyword=branch+office", &globex.token).await;
+        assert_eq!(export.text.lines().count(), globex_ids.len());
+    }
+}

@@ -18,7 +18,9 @@ use super::*;
 const ANSWERED_WITHIN: Duration = Duration::from_secs(25);
 const EVENTS_PER_BATCH: usize = 20;
 
-async fn own_server() -> Option<(OwnPostgres, TestApp)> {
+/// A server on a PostgreSQL of the test's own, with an organization and a
+/// key that may write and read its log.
+async fn own_server() -> Option<(OwnPostgres, TestApp, adminlog_tests::Org, String)> {
     let postgres = match OwnPostgres::start() {
         Ok(postgres) => postgres,
         Err(reason) => {
@@ -28,7 +30,9 @@ async fn own_server() -> Option<(OwnPostgres, TestApp)> {
     };
     let url = DatabaseUrl::Postgres(postgres.url());
     let app = spawn_configured(Backend::Postgres, |settings| settings.database = url).await?;
-    Some((postgres, app))
+    let org = app.org("Acme", Plan::Professional).await;
+    let key = app.api_key(&org, &["logs:write", "logs:read"]).await;
+    Some((postgres, app, org, key))
 }
 
 fn batch(name: &str) -> Value {
@@ -75,9 +79,7 @@ async fn assert_stored_once(postgres: &OwnPostgres, app: &TestApp, org: &adminlo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_paused_postgresql_gets_bounded_answers_and_loses_nothing() {
-    let Some((postgres, app)) = own_server().await else { return };
-    let org = app.org("Acme", Plan::Professional).await;
-    let key = app.api_key(&org, &["logs:write", "logs:read"]).await;
+    let Some((postgres, app, org, key)) = own_server().await else { return };
     send_until_stored(&app, &key, &batch("before")).await;
 
     postgres.pause();
@@ -116,9 +118,7 @@ async fn a_paused_postgresql_gets_bounded_answers_and_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_postgresql_restart_during_ingestion_loses_nothing() {
-    let Some((postgres, app)) = own_server().await else { return };
-    let org = app.org("Acme", Plan::Professional).await;
-    let key = app.api_key(&org, &["logs:write", "logs:read"]).await;
+    let Some((postgres, app, org, key)) = own_server().await else { return };
     let app = std::sync::Arc::new(app);
     let mut writers = Vec::new();
     for client in 0..2 {
@@ -143,9 +143,7 @@ async fn a_postgresql_restart_during_ingestion_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stopped_postgresql_gets_quick_503s_and_is_found_again() {
-    let Some((postgres, app)) = own_server().await else { return };
-    let org = app.org("Acme", Plan::Professional).await;
-    let key = app.api_key(&org, &["logs:write", "logs:read"]).await;
+    let Some((postgres, app, org, key)) = own_server().await else { return };
     send_until_stored(&app, &key, &batch("before")).await;
 
     postgres.stop();

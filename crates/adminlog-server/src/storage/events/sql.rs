@@ -61,6 +61,20 @@ macro_rules! selection_filters {
     }};
 }
 
+/// Only keys newer than `bound`, when given: spelled out rather than as a
+/// row comparison, which diesel cannot express, so the statement stays
+/// preparable once per connection, and `ts >=` still bounds the index walk.
+macro_rules! newer_than_filter {
+    ($query:expr, $newer_than:expr) => {{
+        let mut query = $query;
+        if let Some(bound) = $newer_than {
+            query = query
+                .filter(events::ts.ge(bound.ts_micros).and(events::ts.gt(bound.ts_micros).or(events::id.gt(bound.id))));
+        }
+        query
+    }};
+}
+
 /// Events where some column points at one of the matched terms, each column
 /// against its own terms (an empty list matches nothing).
 macro_rules! any_term_filter {
@@ -88,13 +102,7 @@ pub(super) fn column_keys(
     Ok(on_any!(conn, |c| {
         let mut query = events::table.filter(events::org_id.eq(org_id)).select((events::ts, events::id)).into_boxed();
         query = selection_filters!(query, selection, codes);
-        if let Some(bound) = newer_than {
-            // Spelled out rather than as a row comparison, which diesel
-            // cannot express: the statement stays preparable once per
-            // connection, and `ts >=` still bounds the index walk.
-            query = query
-                .filter(events::ts.ge(bound.ts_micros).and(events::ts.gt(bound.ts_micros).or(events::id.gt(bound.id))));
-        }
+        query = newer_than_filter!(query, newer_than);
         if let [id] = ids {
             // One term, by equality: the planner then reads the column's
             // index, already in time order, and stops after a page. (With
@@ -142,10 +150,7 @@ pub(super) fn action_keys(
             .select((events::ts, events::id))
             .into_boxed();
         query = selection_filters!(query, selection, no_codes);
-        if let Some(bound) = newer_than {
-            query = query
-                .filter(events::ts.ge(bound.ts_micros).and(events::ts.gt(bound.ts_micros).or(events::id.gt(bound.id))));
-        }
+        query = newer_than_filter!(query, newer_than);
         query.order((events::ts.desc(), events::id.desc())).limit(selection.limit).load(c)
     })?)
 }
@@ -294,24 +299,31 @@ pub(super) fn rows_by_id(conn: &mut AnyConn<'_>, org_id: i64, ids: &[i64]) -> St
     Ok(rows)
 }
 
-/// One page in time order: the selection's filters, cursor and order; with
-/// `any_of`, only events where some column points at one of those terms (the
-/// keyword itself is the caller's to resolve).
+/// A time-order read selecting `$columns`: the selection's filters, cursor
+/// and order; with `$any_of`, only events where some column points at one of
+/// those terms (the keyword itself is the caller's to resolve).
+macro_rules! time_order {
+    ($conn:expr, $org_id:expr, $selection:expr, $any_of:expr, $columns:expr) => {{
+        let codes: Vec<i16> = $selection.actions.iter().map(|a| a.code()).collect();
+        Ok(on_any!($conn, |c| {
+            let mut query = events::table.filter(events::org_id.eq($org_id)).select($columns).into_boxed();
+            query = selection_filters!(query, $selection, codes);
+            if let Some(matches) = $any_of {
+                query = query.filter(any_term_filter!(matches));
+            }
+            query.order((events::ts.desc(), events::id.desc())).limit($selection.limit).load(c)
+        })?)
+    }};
+}
+
+/// One page in time order, whole rows.
 pub(super) fn time_order_rows(
     conn: &mut AnyConn<'_>,
     org_id: i64,
     selection: &EventSelection,
     any_of: Option<&Matches>,
 ) -> StorageResult<Vec<EventRow>> {
-    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
-    Ok(on_any!(conn, |c| {
-        let mut query = events::table.filter(events::org_id.eq(org_id)).select(EventRow::as_select()).into_boxed();
-        query = selection_filters!(query, selection, codes);
-        if let Some(matches) = any_of {
-            query = query.filter(any_term_filter!(matches));
-        }
-        query.order((events::ts.desc(), events::id.desc())).limit(selection.limit).load(c)
-    })?)
+    time_order!(conn, org_id, selection, any_of, EventRow::as_select())
 }
 
 /// [`time_order_rows`], keys only: counting reads no row.
@@ -321,13 +333,5 @@ pub(super) fn time_order_keys(
     selection: &EventSelection,
     any_of: Option<&Matches>,
 ) -> StorageResult<Vec<(i64, i64)>> {
-    let codes: Vec<i16> = selection.actions.iter().map(|a| a.code()).collect();
-    Ok(on_any!(conn, |c| {
-        let mut query = events::table.filter(events::org_id.eq(org_id)).select((events::ts, events::id)).into_boxed();
-        query = selection_filters!(query, selection, codes);
-        if let Some(matches) = any_of {
-            query = query.filter(any_term_filter!(matches));
-        }
-        query.order((events::ts.desc(), events::id.desc())).limit(selection.limit).load(c)
-    })?)
+    time_order!(conn, org_id, selection, any_of, (events::ts, events::id))
 }
