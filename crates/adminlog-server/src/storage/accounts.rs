@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use time::OffsetDateTime;
 
 use super::events::append_in;
-use super::schema::{admin_directory, administrators, api_keys, organizations};
+use super::schema::{admin_directory, administrators, api_keys, organizations, revoked_tokens};
 use super::{conflict_as, from_micros, on_any, to_micros, AnyConn, Db, StorageError, StorageResult};
 use crate::domain::access::Tenant;
 use crate::domain::ingest::EventDraft;
@@ -109,7 +109,11 @@ fn key_record(row: KeyColumns) -> StorageResult<ApiKeyRecord> {
     })
 }
 
-fn tenant(row: (i64, String, String)) -> StorageResult<Tenant> {
+type TenantColumns = (i64, String, String);
+const TENANT_COLUMNS: (organizations::id, organizations::name, organizations::plan) =
+    (organizations::id, organizations::name, organizations::plan);
+
+fn tenant(row: TenantColumns) -> StorageResult<Tenant> {
     Ok(Tenant { id: row.0, name: row.1, plan: row.2.parse().map_err(StorageError::Corrupt)? })
 }
 
@@ -202,25 +206,43 @@ impl Db {
         token_id: &str,
         issued_at: OffsetDateTime,
     ) -> StorageResult<Option<(AdminRecord, Tenant)>> {
-        self.read(|conn| {
-            if super::security::revoked_in(conn, org_id, token_id)? {
-                return Ok(None);
-            }
-            let Some(admin) = admin_in(conn, org_id, admin_id)? else { return Ok(None) };
-            // Token times are whole seconds: compare at that resolution.
-            if issued_at.unix_timestamp() < admin.created_at.unix_timestamp() {
-                return Ok(None);
-            }
-            Ok(existing_tenant(conn, org_id)?.map(|tenant| (admin, tenant)))
-        })
+        // One statement, one round trip: this runs before every request a
+        // session makes, and PostgreSQL answers each statement over the wire.
+        let row: Option<(AdminColumns, TenantColumns)> = self.read(|conn| {
+            Ok(on_any!(conn, |c| administrators::table
+                .inner_join(organizations::table)
+                .filter(administrators::org_id.eq(org_id))
+                .filter(administrators::id.eq(admin_id))
+                .filter(diesel::dsl::not(diesel::dsl::exists(
+                    revoked_tokens::table
+                        .filter(revoked_tokens::org_id.eq(org_id))
+                        .filter(revoked_tokens::jti.eq(token_id)),
+                )))
+                .select((ADMIN_COLUMNS, TENANT_COLUMNS))
+                .first(c)
+                .optional())?)
+        })?;
+        let Some((admin, tenant_row)) = row else { return Ok(None) };
+        let admin = admin_record(admin)?;
+        // Token times are whole seconds: compare at that resolution.
+        if issued_at.unix_timestamp() < admin.created_at.unix_timestamp() {
+            return Ok(None);
+        }
+        Ok(Some((admin, tenant(tenant_row)?)))
     }
 
-    /// An API key and its organization, read on one connection.
+    /// An API key and its organization, in one statement.
     pub fn key_session(&self, org_id: i64, id: i64) -> StorageResult<Option<(ApiKeyRecord, Tenant)>> {
-        self.read(|conn| {
-            let Some(key) = api_key_in(conn, org_id, id)? else { return Ok(None) };
-            Ok(existing_tenant(conn, org_id)?.map(|tenant| (key, tenant)))
-        })
+        let row: Option<(KeyColumns, TenantColumns)> = self.read(|conn| {
+            Ok(on_any!(conn, |c| api_keys::table
+                .inner_join(organizations::table)
+                .filter(api_keys::org_id.eq(org_id))
+                .filter(api_keys::id.eq(id))
+                .select((KEY_COLUMNS, TENANT_COLUMNS))
+                .first(c)
+                .optional())?)
+        })?;
+        row.map(|(key, tenant_row)| Ok((key_record(key)?, tenant(tenant_row)?))).transpose()
     }
 
     pub fn admin(&self, org_id: i64, id: i64) -> StorageResult<Option<AdminRecord>> {
@@ -460,13 +482,6 @@ fn tenant_in(conn: &mut AnyConn<'_>, org_id: i64) -> StorageResult<Tenant> {
         .optional())?
     .ok_or(StorageError::NotFound)?;
     tenant(row)
-}
-
-fn existing_tenant(conn: &mut AnyConn<'_>, org_id: i64) -> StorageResult<Option<Tenant>> {
-    match tenant_in(conn, org_id) {
-        Err(StorageError::NotFound) => Ok(None),
-        other => other.map(Some),
-    }
 }
 
 fn admin_in(conn: &mut AnyConn<'_>, org_id: i64, id: i64) -> StorageResult<Option<AdminRecord>> {

@@ -109,3 +109,7 @@ diesel::table! {
         signature -> Text,
     }
 }
+
+diesel::joinable!(administrators -> organizations (org_id));
+diesel::joinable!(api_keys -> organizations (org_id));
+diesel::allow_tables_to_appear_in_same_query!(organizations, administrators, api_keys, revoked_tokens);

@@ -110,13 +110,3 @@ const POSTGRES_COUNT_ATTEMPT: &str = "INSERT INTO login_attempts (scope, window_
      attempts = CASE WHEN login_attempts.window_start <= $3 THEN 1 ELSE login_attempts.attempts + 1 END, \
      window_start = CASE WHEN login_attempts.window_start <= $3 THEN $2 ELSE login_attempts.window_start END \
      RETURNING window_start, attempts";
-
-/// Whether a session token was revoked, on the caller's connection.
-pub(super) fn revoked_in(conn: &mut AnyConn<'_>, org_id: i64, token_id: &str) -> StorageResult<bool> {
-    let found: Option<String> = on_any!(conn, |c| revoked_tokens::table
-        .find((org_id, token_id))
-        .select(revoked_tokens::jti)
-        .first(c)
-        .optional())?;
-    Ok(found.is_some())
-}
