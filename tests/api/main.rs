@@ -5,6 +5,7 @@ mod accounts;
 mod attacks;
 mod checkpoints;
 mod export;
+mod feed;
 mod fixtures;
 mod hostile_input;
 mod ingest;

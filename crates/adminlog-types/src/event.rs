@@ -135,6 +135,22 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// One response of the feed (`GET /admin-logs/feed`): matching events in
+/// ascending id order.
+///
+/// `complete_through` is a promise: every matching event whose id is at most
+/// this one is in this response or an earlier one of a consumer that resumed
+/// from each `next_after`. Ids are given in commit order (see
+/// `docs/streams.md`), which is what makes the promise possible; timestamps
+/// are not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedPage<T> {
+    pub items: Vec<T>,
+    /// Where the next request resumes: its `after`.
+    pub next_after: i64,
+    pub complete_through: i64,
+}
+
 /// A complete, unpaginated list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemList<T> {

@@ -18,9 +18,11 @@ pub use csv_row::{
     csv_cells, csv_cells_extended, csv_timestamp, csv_writer, neutralise_formula, CSV_HEADER, CSV_HEADER_EXTENDED,
 };
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, Problem};
-pub use event::{ActionInfo, Event, IngestRequest, IngestResponse, ItemList, NewEvent, Page, RecordedBy, Source};
+pub use event::{
+    ActionInfo, Event, FeedPage, IngestRequest, IngestResponse, ItemList, NewEvent, Page, RecordedBy, Source,
+};
 pub use integrity::{ChainVerification, Checkpoint, EvidenceEvent, EvidenceHeader, EVIDENCE_FORMAT};
 pub use query::{
-    check_keyword, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_EXPORT_ROWS, MAX_KEYWORD_CHARS,
-    MAX_PAGE_SIZE,
+    check_keyword, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_FEED_SIZE, DEFAULT_PAGE_SIZE, MAX_EXPORT_ROWS,
+    MAX_FEED_WAIT_SECONDS, MAX_KEYWORD_CHARS, MAX_PAGE_SIZE,
 };

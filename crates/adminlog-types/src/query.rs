@@ -15,6 +15,10 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 pub const MAX_KEYWORD_CHARS: usize = 256;
 /// The most rows an export holds, as the seed says.
 pub const MAX_EXPORT_ROWS: usize = 10_000;
+/// Events per feed response when the consumer does not say.
+pub const DEFAULT_FEED_SIZE: u32 = 100;
+/// The longest a feed request may wait for new events (`wait`).
+pub const MAX_FEED_WAIT_SECONDS: u32 = 30;
 
 const DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
@@ -118,6 +122,8 @@ pub enum QueryKind {
     Page,
     /// `GET /admin-logs/export`: filters and `header`.
     Export,
+    /// `GET /admin-logs/feed`: filters, `after`, `limit`, `wait`.
+    Feed,
 }
 
 /// A parsed query string of either endpoint.
@@ -130,11 +136,19 @@ pub struct LogQuery {
     /// Export only: `format=extended` adds id, source, recorded_by and
     /// received_at after the seed's six columns.
     pub extended: bool,
+    /// Feed only: the id the consumer has read up to (0: from the start).
+    pub after: Option<i64>,
+    /// Feed only: how long to wait for new events when there are none yet.
+    pub wait_seconds: Option<u32>,
 }
 
 impl LogQuery {
     pub fn page_size(&self) -> u32 {
         self.limit.unwrap_or(DEFAULT_PAGE_SIZE)
+    }
+
+    pub fn feed_size(&self) -> u32 {
+        self.limit.unwrap_or(DEFAULT_FEED_SIZE)
     }
 
     /// Parses a raw query string (without the `?`), reporting every problem.
@@ -166,13 +180,27 @@ impl LogQuery {
                         }
                     }
                 }
-                ("limit", QueryKind::Page) => match value.parse::<u32>() {
+                ("limit", QueryKind::Page | QueryKind::Feed) => match value.parse::<u32>() {
                     Ok(limit) if (1..=MAX_PAGE_SIZE).contains(&limit) => query.limit = Some(limit),
                     _ => problems
                         .push(Problem::new("limit", format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))),
                 },
                 ("cursor", QueryKind::Page) if !value.is_empty() => query.cursor = Some(value.into_owned()),
                 ("cursor", QueryKind::Page) => {}
+                ("after", QueryKind::Feed) => match value.parse::<i64>() {
+                    Ok(after) if after >= 0 => query.after = Some(after),
+                    _ => problems.push(Problem::new(
+                        "after",
+                        "must be an event id (a whole number, 0 or more): the next_after of the last response",
+                    )),
+                },
+                ("wait", QueryKind::Feed) => match value.parse::<u32>() {
+                    Ok(wait) if wait <= MAX_FEED_WAIT_SECONDS => query.wait_seconds = Some(wait),
+                    _ => problems.push(Problem::new(
+                        "wait",
+                        format!("must be a whole number of seconds from 0 to {MAX_FEED_WAIT_SECONDS}"),
+                    )),
+                },
                 ("header", QueryKind::Export) => match value.as_ref() {
                     "true" => query.header = true,
                     "false" => query.header = false,
@@ -223,6 +251,17 @@ impl LogQuery {
                     out.append_pair("cursor", cursor);
                 }
             }
+            QueryKind::Feed => {
+                if let Some(after) = self.after {
+                    out.append_pair("after", &after.to_string());
+                }
+                if let Some(limit) = self.limit {
+                    out.append_pair("limit", &limit.to_string());
+                }
+                if let Some(wait) = self.wait_seconds {
+                    out.append_pair("wait", &wait.to_string());
+                }
+            }
             QueryKind::Export => {
                 if self.header {
                     out.append_pair("header", "true");
@@ -240,6 +279,7 @@ fn unknown_parameter_message(kind: QueryKind) -> &'static str {
     match kind {
         QueryKind::Page => "is not a parameter of this endpoint (from, to, keyword, actions, limit, cursor)",
         QueryKind::Export => "is not a parameter of this endpoint (from, to, keyword, actions, header, format)",
+        QueryKind::Feed => "is not a parameter of this endpoint (from, to, keyword, actions, after, limit, wait)",
     }
 }
 
@@ -272,6 +312,18 @@ mod tests {
 
     fn parse(qs: &str) -> Result<LogQuery, Vec<Problem>> {
         LogQuery::parse(qs, QueryKind::Page)
+    }
+
+    #[test]
+    fn feed_parameters_round_trip_and_are_bounded() {
+        let query = LogQuery::parse("after=41&limit=1000&wait=30&actions=LOG_IN", QueryKind::Feed).unwrap();
+        assert_eq!((query.after, query.limit, query.wait_seconds), (Some(41), Some(1000), Some(30)));
+        assert_eq!(LogQuery::parse(&query.to_query_string(QueryKind::Feed), QueryKind::Feed), Ok(query));
+        for bad in ["after=-1", "after=x", "limit=0", "limit=1001", "wait=31", "wait=-1", "cursor=abc"] {
+            let problems = LogQuery::parse(bad, QueryKind::Feed).unwrap_err();
+            assert_eq!(problems[0].field, bad.split('=').next().unwrap(), "{bad}");
+        }
+        assert!(LogQuery::parse("after=1", QueryKind::Page).is_err(), "a page has no `after`");
     }
 
     #[test]
@@ -441,6 +493,8 @@ mod tests {
             cursor: Some("abc".into()),
             header: false,
             extended: false,
+            after: None,
+            wait_seconds: None,
         };
         let text = query.to_query_string(QueryKind::Page);
         assert_eq!(parse(&text), Ok(query));

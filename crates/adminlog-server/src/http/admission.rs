@@ -26,7 +26,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, ResponseError};
 use bytes::BytesMut;
 use futures_util::StreamExt;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::error::ApiError;
 use super::state::AppState;
@@ -36,14 +36,24 @@ use super::MAX_BODY_BYTES;
 /// events is a few hundred kilobytes, seconds even on a poor link.
 pub const BODY_DEADLINE: Duration = Duration::from_secs(10);
 
-/// How many API requests may be in the server at once.
+/// How many requests may wait for new events at once (feed long-polls),
+/// beyond the requests in flight. One more is answered at once instead.
+pub const MAX_WAITING: usize = 1024;
+
+/// How many API requests may be in the server at once, and how many may wait.
 pub struct Admission {
     slots: Arc<Semaphore>,
+    waiting: Arc<Semaphore>,
 }
 
 impl Admission {
     pub fn new(limit: usize) -> Admission {
-        Admission { slots: Arc::new(Semaphore::new(limit.max(1))) }
+        Admission { slots: Arc::new(Semaphore::new(limit.max(1))), waiting: Arc::new(Semaphore::new(MAX_WAITING)) }
+    }
+
+    /// A place among the waiting requests, if one is free; held while waiting.
+    pub fn try_wait(&self) -> Option<OwnedSemaphorePermit> {
+        self.waiting.clone().try_acquire_owned().ok()
     }
 }
 
@@ -75,12 +85,32 @@ pub async fn admit(
     // The slot is held until the response head is ready; a CSV export's body
     // streams after that, bounded by the connection pool instead.
     match state.admission.slots.clone().try_acquire_owned() {
-        Ok(_slot) => next.call(req).await.map(ServiceResponse::map_into_left_body),
+        Ok(slot) => {
+            req.extensions_mut().insert(AdmissionSlot(slot));
+            let response = next.call(req).await;
+            if let Ok(response) = &response {
+                drop(response.request().extensions_mut().remove::<AdmissionSlot>());
+            }
+            response.map(ServiceResponse::map_into_left_body)
+        }
         Err(_) => {
             let refusal = ApiError::Unavailable("too many requests in flight".into());
             Ok(req.into_response(refusal.error_response()).map_into_right_body())
         }
     }
+}
+
+/// The slot a request holds, kept in its extensions so that a handler that
+/// waits for something (a feed long-poll) can give it back for the wait.
+struct AdmissionSlot(
+    #[expect(dead_code, reason = "held, never read: dropping it frees the slot")] OwnedSemaphorePermit,
+);
+
+/// Frees the caller's slot: from here on the request waits without counting
+/// against the requests in flight. Its reads still queue for the database
+/// pool like everyone's.
+pub fn give_back_slot(req: &actix_web::HttpRequest) {
+    drop(req.extensions_mut().remove::<AdmissionSlot>());
 }
 
 /// The whole body, at most [`MAX_BODY_BYTES`], within [`BODY_DEADLINE`].

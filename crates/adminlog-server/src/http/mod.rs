@@ -14,9 +14,9 @@ use actix_web::http::Method;
 use actix_web::web;
 
 use error::ApiError;
-use handlers::{admin_logs, administrators, api_keys, integrity, ops, session};
+use handlers::{admin_logs, administrators, api_keys, feed, integrity, ops, session};
 
-pub use admission::{admit, Admission, ConnectionCounts};
+pub use admission::{admit, give_back_slot, Admission, ConnectionCounts};
 pub use cors::cross_origin;
 pub use telemetry::{json_fallback, record_request};
 
@@ -76,6 +76,7 @@ route_table! {
         "/me" { GET => session::me }
         "/admin-logs" { GET => admin_logs::list_admin_logs, POST => admin_logs::ingest_admin_logs }
         "/admin-logs/export" { GET => admin_logs::export_admin_logs_csv }
+        "/admin-logs/feed" { GET => feed::read_feed }
         "/admin-logs/verify" { GET => integrity::verify_admin_logs }
         "/admin-logs/checkpoints" { POST => integrity::sign_checkpoint }
         "/admin-logs/checkpoints/latest" { GET => integrity::latest_checkpoint }

@@ -135,6 +135,9 @@ pub struct Db {
     terms: std::sync::Arc<term_cache::TermCache>,
     /// SQLite: the database file, whose filesystem readiness checks.
     sqlite_path: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// Counts the ingestion commits of this process, so a waiting feed
+    /// request wakes when there may be something new (see [`Db::commits`]).
+    commits: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 #[derive(Debug)]
@@ -237,7 +240,12 @@ impl Db {
             DatabaseUrl::Sqlite(path) => Some(std::sync::Arc::new(std::path::PathBuf::from(path))),
             DatabaseUrl::Postgres(_) => None,
         };
-        Ok(Db { pools: std::sync::Arc::new(pools), terms: std::sync::Arc::default(), sqlite_path })
+        Ok(Db {
+            pools: std::sync::Arc::new(pools),
+            terms: std::sync::Arc::default(),
+            sqlite_path,
+            commits: std::sync::Arc::new(tokio::sync::watch::Sender::new(0)),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -4,6 +4,7 @@
 pub mod admin_logs;
 pub mod administrators;
 pub mod api_keys;
+pub mod feed;
 pub mod integrity;
 pub mod ops;
 pub mod session;

@@ -9,6 +9,7 @@
 //! here. Appending lives in [`append`].
 
 mod append;
+mod feed;
 pub mod planner;
 mod sql;
 mod walks;
@@ -20,6 +21,7 @@ use adminlog_types::{Action, Event, LogFilter, Source};
 use diesel::prelude::*;
 
 pub(crate) use append::append_in;
+pub use feed::{FeedRead, FeedSelection, MAX_EXAMINED_IDS};
 pub use planner::Route;
 
 use super::schema::events;
@@ -103,7 +105,16 @@ impl Db {
     /// An event whose `client_event_id` is already stored is not stored again:
     /// its existing id is returned.
     pub fn append_events(&self, org_id: i64, drafts: &[EventDraft]) -> StorageResult<Vec<i64>> {
-        self.write(|conn| append::append_with(conn, Some(&self.terms), org_id, drafts))
+        let ids = self.write(|conn| append::append_with(conn, Some(&self.terms), org_id, drafts))?;
+        self.commits.send_modify(|count| *count = count.wrapping_add(1));
+        Ok(ids)
+    }
+
+    /// Changes after each ingestion commit of this process. Commits of other
+    /// processes, and events recorded with management actions, are not
+    /// signalled: a waiter also looks again on a timer.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// One page of events, newest first.
