@@ -65,6 +65,8 @@ pub fn contract_checks() -> Result<(), String> {
         "schemathesis against the running server (SQLite)",
         Command::new(bin.join("schemathesis"))
             .current_dir(&work)
+            .arg("--config-file")
+            .arg(root().join("crates/xtask/src/schemathesis.toml"))
             .arg("run")
             .arg(&spec)
             .args(["--url", &format!("http://{}", server.addr)])
