@@ -64,8 +64,8 @@ on_both_backends! {
         let details = reply.json()["error"]["details"].as_array().unwrap().clone();
         let places: Vec<(i64, String)> = details.iter().map(|d| (d["index"].as_i64().unwrap(), d["field"].as_str().unwrap().to_owned())).collect();
         assert_eq!(places, vec![
-            (1, "event".into()), (2, "timestamp".into()), (2, "admin_email".into()),
-            (3, "user_name".into()), (4, "user_name".into()), (5, "event".into()), (6, "event".into()),
+            (1, "action".into()), (2, "timestamp".into()), (2, "admin_email".into()),
+            (3, "user_name".into()), (4, "user_name".into()), (5, "colour".into()), (6, "action".into()),
         ]);
         assert_eq!(count(&app, &org.token).await, 0, "nothing of the batch was stored");
     }
@@ -76,7 +76,12 @@ on_both_backends! {
         app.post("/api/v1/admin-logs", &key, json!({"events": []})).await.assert_error(400, "validation_failed");
         let many: Vec<_> = (0..1001).map(|_| json!({"action": "ISSUE_TOKEN"})).collect();
         app.post("/api/v1/admin-logs", &key, json!({"events": many})).await.assert_error(400, "validation_failed");
-        app.post("/api/v1/admin-logs", &key, json!({"event": []})).await.assert_error(400, "invalid_request");
+        // A field the body does not have is named, as one inside an event is.
+        let misnamed = app.post("/api/v1/admin-logs", &key, json!({"event": []})).await;
+        misnamed.assert_error(400, "validation_failed");
+        let fields: Vec<String> = misnamed.json()["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(fields, vec!["event", "events"]);
+        app.post("/api/v1/admin-logs", &key, json!({"events": [], "extra": 1})).await.assert_error(400, "validation_failed");
         app.post("/api/v1/admin-logs", &key, json!([1, 2])).await.assert_error(400, "invalid_request");
         let raw = |body: &'static str, content_type: &'static str| {
             app.client.post(app.url("/api/v1/admin-logs")).bearer_auth(&key).header("content-type", content_type).body(body).send()

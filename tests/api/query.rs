@@ -16,9 +16,12 @@ on_both_backends! {
         assert_eq!(ids(&app, &org.token, IN_2016).await, pick(&e, &[7, 6, 5, 4, 3, 2, 1]));
         let mut page = app.get(&format!("/api/v1/admin-logs?{IN_2016}&limit=2"), &org.token).await.json();
         let received_at = page["items"][0].as_object_mut().unwrap().remove("received_at").unwrap();
-        assert!(received_at.as_str().unwrap().starts_with("20"), "when the server stored it: {received_at}");
+        let received_at = received_at.as_str().unwrap();
+        // Fixed width: six fractional digits always, so text order is time order.
+        assert!(received_at.starts_with("20") && received_at.len() == 27 && received_at.ends_with('Z'), "when the server stored it: {received_at}");
+        assert_eq!(&received_at[19..20], ".");
         assert_eq!(page["items"][0], json!({
-            "id": e[6], "timestamp": "2016-06-12T00:00:00Z", "action": "DELETE_USER", "admin_email": "",
+            "id": e[6], "timestamp": "2016-06-12T00:00:00.000000Z", "action": "DELETE_USER", "admin_email": "",
             "user_email": "zed@example.com", "user_name": "Zed", "domain_name": null, "source": "api",
             "recorded_by": {"kind": "api_key", "id": 1, "name": "test key"}
         }));
@@ -338,6 +341,30 @@ on_both_backends! {
             assert!(reply.json()["error"]["message"].as_str().unwrap().contains("cursor"));
         }
         app.get(&format!("/api/v1/admin-logs?{IN_2016}&cursor={good}"), &org.token).await.assert_status(200);
+        // The same cursor continues its own query only: with other filters its
+        // position would skip or repeat events without a word.
+        app.get(&format!("/api/v1/admin-logs?{IN_2016}&limit=7&cursor={good}"), &org.token).await.assert_status(200);
+        for other in ["from=2016-01-02&to=2016-12-31", "", "from=2016-01-01&to=2016-12-31&keyword=zed", "from=2016-01-01&to=2016-12-31&actions=DELETE_USER"] {
+            let reply = app.get(&format!("/api/v1/admin-logs?{other}&cursor={good}"), &org.token).await;
+            reply.assert_error(400, "invalid_request");
+            assert!(reply.json()["error"]["message"].as_str().unwrap().contains("filters"), "{other}: {}", reply.text);
+        }
+    }
+
+    async fn times_have_six_fractional_digits_whatever_was_sent(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write", "logs:read"]).await;
+        app.ingest(&key, vec![
+            json!({"action": "LOG_IN", "admin_email": "a@acme.example", "timestamp": "2016-06-09T13:59:24.5Z"}),
+            json!({"action": "LOG_IN", "admin_email": "a@acme.example", "timestamp": "2016-06-09T15:59:24.123456+02:00"}),
+            json!({"action": "LOG_IN", "admin_email": "a@acme.example", "timestamp": "2016-06-09T13:59:24Z"}),
+        ]).await;
+        let page = app.get(&format!("/api/v1/admin-logs?{IN_2016}"), &key).await.json();
+        let times: Vec<&str> = page["items"].as_array().unwrap().iter().map(|e| e["timestamp"].as_str().unwrap()).collect();
+        assert_eq!(times, vec!["2016-06-09T13:59:24.500000Z", "2016-06-09T13:59:24.123456Z", "2016-06-09T13:59:24.000000Z"]);
+        let login = app.login_reply(&org.super_email, adminlog_tests::PASSWORD).await.json();
+        let expires_at = login["expires_at"].as_str().unwrap();
+        assert_eq!((expires_at.len(), &expires_at[19..20]), (27, "."), "{expires_at}");
     }
 }
 

@@ -195,7 +195,9 @@ pub fn measure_all(context: &Context, iterations: usize) -> Result<Vec<ShapeResu
         }
         let parsed = LogQuery::parse(&shape.query, QueryKind::Page).map_err(|p| format!("{p:?}"))?;
         let after = match &cursor {
-            Some(token) => Some(context.cursors.decode(context.org_id, token).map_err(|e| e.to_string())?),
+            Some(token) => {
+                Some(context.cursors.decode(context.org_id, &parsed.filter, token).map_err(|e| e.to_string())?)
+            }
             None => None,
         };
         let selection = EventSelection::new(&parsed.filter, after, 51);

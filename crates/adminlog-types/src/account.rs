@@ -72,7 +72,7 @@ pub struct Administrator {
     pub email: String,
     pub name: String,
     pub role: Role,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::wire_time")]
     pub created_at: OffsetDateTime,
 }
 
@@ -95,7 +95,7 @@ pub struct LoginRequest {
 pub struct LoginResponse {
     pub token: String,
     pub token_type: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::wire_time")]
     pub expires_at: OffsetDateTime,
     pub administrator: Administrator,
     pub organization: Organization,
@@ -142,9 +142,9 @@ pub struct ApiKey {
     pub id: i64,
     pub name: String,
     pub scopes: Vec<Scope>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::wire_time")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::wire_time::option")]
     pub revoked_at: Option<OffsetDateTime>,
 }
 

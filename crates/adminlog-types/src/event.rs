@@ -77,7 +77,7 @@ impl RecordedBy {
 pub struct Event {
     /// Server-assigned, increasing within the organization.
     pub id: i64,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::wire_time")]
     pub timestamp: OffsetDateTime,
     pub action: Action,
     /// Empty when the action came from an API call.
@@ -89,7 +89,7 @@ pub struct Event {
     /// Who stored it (the server's record, not the sender's claim).
     pub recorded_by: RecordedBy,
     /// When the server stored it.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::wire_time")]
     pub received_at: OffsetDateTime,
 }
 

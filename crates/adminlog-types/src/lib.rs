@@ -8,6 +8,7 @@ mod error;
 mod event;
 mod integrity;
 mod query;
+pub mod wire_time;
 
 pub use account::{
     Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, CreatedApiKey, LoginRequest, LoginResponse,

@@ -216,7 +216,7 @@ impl LogQuery {
         }
         if let (Some(from), Some(to)) = (query.filter.from, query.filter.to) {
             if from.start() > to.end() {
-                problems.push(Problem::new("from", format!("from ({from}) is after to ({to}): swap them")));
+                problems.push(Problem::new("from", format!("({from}) is after to ({to}): swap the two")));
             }
         }
         if problems.is_empty() {

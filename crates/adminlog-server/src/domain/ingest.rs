@@ -141,6 +141,36 @@ pub struct IngestBody {
     pub events: Vec<serde_json::Value>,
 }
 
+/// A JSON body that is not `{"events": [...]}`.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Not an object at all: not a batch.
+    NotAnObject,
+    /// An object with fields a batch does not have, or without its events.
+    Problems(Vec<Problem>),
+}
+
+impl IngestBody {
+    /// The batch in an already parsed body, each problem named by its field.
+    pub fn from_value(body: serde_json::Value) -> Result<IngestBody, BodyError> {
+        let serde_json::Value::Object(mut fields) = body else { return Err(BodyError::NotAnObject) };
+        let mut problems: Vec<Problem> = fields
+            .keys()
+            .filter(|name| *name != "events")
+            .map(|name| Problem::new(name, "is not a field of the body: send {\"events\": [ ... ]}"))
+            .collect();
+        match fields.remove("events") {
+            Some(serde_json::Value::Array(events)) if problems.is_empty() => return Ok(IngestBody { events }),
+            Some(serde_json::Value::Array(_)) => {}
+            Some(_) => problems.push(Problem::new("events", "must be a list of events")),
+            None => {
+                problems.push(Problem::new("events", format!("is required: a list of 1 to {MAX_BATCH_EVENTS} events")))
+            }
+        }
+        Err(BodyError::Problems(problems))
+    }
+}
+
 /// Parses and checks a whole batch that `recorder` sends. Any invalid event
 /// rejects the batch, and the error lists every problem of every event by
 /// index.
@@ -158,6 +188,11 @@ pub fn validate_batch(
     let mut drafts = Vec::with_capacity(events.len());
     let mut problems = Vec::new();
     for (index, value) in events.into_iter().enumerate() {
+        let field_problems = shape_problems(index, &value);
+        if !field_problems.is_empty() {
+            problems.extend(field_problems);
+            continue;
+        }
         match serde_json::from_value::<NewEvent>(value) {
             Ok(event) => match validate_event(index, event, now, recorder) {
                 Ok(draft) => drafts.push(draft),
@@ -171,6 +206,32 @@ pub fn validate_batch(
     } else {
         Err(problems)
     }
+}
+
+/// What is wrong with the shape of one event, field by field: each field is
+/// read on its own, so a problem names the field it is in (`action` for an
+/// unknown action, `colour` for a field events do not have) instead of the
+/// event as a whole. Empty when the event reads as a [`NewEvent`].
+fn shape_problems(index: usize, value: &serde_json::Value) -> Vec<Problem> {
+    let Some(fields) = value.as_object() else {
+        return vec![Problem::at(index, "event", "must be a JSON object with an `action`")];
+    };
+    let mut problems = Vec::new();
+    if !fields.contains_key("action") {
+        problems.push(Problem::at(index, "action", "is required: one of the action names of GET /api/v1/actions"));
+    }
+    for (name, field) in fields {
+        // The field alone, beside a valid action unless it is the action.
+        let mut alone = serde_json::Map::new();
+        if name != "action" {
+            alone.insert("action".into(), serde_json::Value::String("LOG_IN".into()));
+        }
+        alone.insert(name.clone(), field.clone());
+        if let Err(error) = serde_json::from_value::<NewEvent>(serde_json::Value::Object(alone)) {
+            problems.push(Problem::at(index, name, error.to_string()));
+        }
+    }
+    problems
 }
 
 #[cfg(test)]
@@ -222,7 +283,7 @@ mod tests {
         let places: Vec<(Option<usize>, &str)> = problems.iter().map(|p| (p.index, p.field.as_str())).collect();
         assert_eq!(
             places,
-            vec![(Some(1), "event"), (Some(2), "timestamp"), (Some(2), "admin_email"), (Some(3), "event")]
+            vec![(Some(1), "action"), (Some(2), "timestamp"), (Some(2), "admin_email"), (Some(3), "colour")]
         );
         assert!(problems[0].message.contains("NOT_AN_ACTION"));
         assert!(problems[3].message.contains("colour"));

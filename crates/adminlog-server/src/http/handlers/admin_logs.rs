@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::{parse_json, recorded_download, ChunkSender};
 use crate::domain::access::Caller;
 use crate::domain::cursor::Position;
-use crate::domain::ingest::{validate_batch, IngestBody};
+use crate::domain::ingest::{validate_batch, BodyError, IngestBody};
 use crate::http::error::{blocking, ApiError};
 use crate::http::state::AppState;
 use crate::storage::events::{position_of, EventSelection};
@@ -31,7 +31,9 @@ pub async fn list_admin_logs(
     let query = LogQuery::parse(req.query_string(), QueryKind::Page).map_err(ApiError::Validation)?;
     let org_id = caller.tenant.id;
     let after = match &query.cursor {
-        Some(token) => Some(state.cursors.decode(org_id, token).map_err(|e| ApiError::InvalidRequest(e.to_string()))?),
+        Some(token) => Some(
+            state.cursors.decode(org_id, &query.filter, token).map_err(|e| ApiError::InvalidRequest(e.to_string()))?,
+        ),
         None => None,
     };
     let limit = query.page_size() as usize;
@@ -44,7 +46,7 @@ pub async fn list_admin_logs(
         let mut items = read.events;
         let next_cursor = (items.len() > limit).then(|| {
             items.truncate(limit);
-            state.cursors.encode(org_id, position_of(&items[limit - 1]))
+            state.cursors.encode(org_id, &query.filter, position_of(&items[limit - 1]))
         });
         Ok((Page { items, next_cursor }, read.route))
     })
@@ -158,7 +160,10 @@ pub async fn ingest_admin_logs(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.may_write_logs()?;
-    let batch: IngestBody = parse_json(&req, &body)?;
+    let batch = IngestBody::from_value(parse_json(&req, &body)?).map_err(|error| match error {
+        BodyError::NotAnObject => ApiError::InvalidRequest("send a JSON object: {\"events\": [ ... ]}".into()),
+        BodyError::Problems(problems) => ApiError::Validation(problems),
+    })?;
     let drafts =
         validate_batch(batch.events, OffsetDateTime::now_utc(), caller.recorder()).map_err(ApiError::Validation)?;
     let org_id = caller.tenant.id;
