@@ -4,6 +4,7 @@
 //! table and writes JSON next to it. It asserts nothing: numbers are read,
 //! not tested.
 
+mod feed;
 mod grow;
 mod measure;
 mod report;
@@ -489,6 +490,7 @@ fn run_backend(backend: Backend, dataset: Dataset, options: &Options) -> Result<
     report.planner_estimate = db.planner_event_estimate().map_err(|e| e.to_string())?;
     report.shapes = shapes::measure_all(&context, options.iterations)?;
     report.export = Some(measure::export(&context)?);
+    report.feed = Some(feed::measure(&context, options.iterations)?);
     report.concurrency = Some(measure::concurrency(&context, Duration::from_secs(options.concurrency_seconds))?);
     report.ingest = Some(measure::ingest(&context, options.ingest_events)?);
     // Last, so it changes no other figure: then the shapes at once, with

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::feed::FeedResult;
 use crate::grow::Burst;
 use crate::measure::{ConcurrencyResult, ExportResult, IngestResult};
 use crate::shapes::ShapeResult;
@@ -56,6 +57,7 @@ pub struct BackendReport {
     pub bytes_per_event: f64,
     pub shapes: Vec<ShapeResult>,
     pub export: Option<ExportResult>,
+    pub feed: Option<FeedResult>,
     pub concurrency: Option<ConcurrencyResult>,
     pub ingest: Option<IngestResult>,
     /// New events of one action sent after everything else...
@@ -80,6 +82,7 @@ impl BackendReport {
             bytes_per_event: database_bytes as f64 / events as f64,
             shapes: Vec::new(),
             export: None,
+            feed: None,
             concurrency: None,
             ingest: None,
             burst: None,
@@ -143,6 +146,13 @@ impl Report {
             if let Some(e) = &b.export {
                 let _ = writeln!(out, "\nCSV export of {} rows: first byte p50 {:.1} ms, last byte p50 {:.1} ms (p99 {:.1} ms); resident memory {} → {} KiB.", e.rows, e.first_byte.p50_ms, e.last_byte.p50_ms, e.last_byte.p99_ms, e.rss_before_kib, e.rss_after_kib);
             }
+            if let Some(f) = &b.feed {
+                let _ = writeln!(
+                    out,
+                    "Feed: a page of 1,000 events (`GET /admin-logs/feed?after=…&limit=1000`, positions across the log) p50 {:.1} ms, p99 {:.1} ms; a waiting request answers {:.1} ms (p50) / {:.1} ms (p99) after the commit's 201.",
+                    f.page.p50_ms, f.page.p99_ms, f.wake_up.p50_ms, f.wake_up.p99_ms
+                );
+            }
             if let Some(i) = &b.ingest {
                 let _ = writeln!(
                     out,
@@ -189,6 +199,16 @@ impl Report {
             })
             .collect();
         let _ = writeln!(out, "| CSV export, last byte | {} |", export.join(" | "));
+        let feed: Vec<String> = self
+            .backends
+            .iter()
+            .map(|b| {
+                b.feed.as_ref().map_or("—".to_owned(), |f| {
+                    format!("{:.1} / {:.1} (wake-up {:.1})", f.page.p50_ms, f.page.p99_ms, f.wake_up.p50_ms)
+                })
+            })
+            .collect();
+        let _ = writeln!(out, "| feed page of 1,000 | {} |", feed.join(" | "));
         let disk: Vec<String> = self.backends.iter().map(|b| format!("{:.0} B", b.bytes_per_event)).collect();
         let _ = writeln!(out, "| disk per event | {} |\n", disk.join(" | "));
         if self.backends.iter().all(|b| b.burst_shapes.is_empty()) {

@@ -44,9 +44,11 @@ pub async fn read_feed(state: web::Data<AppState>, req: HttpRequest, caller: Cal
                 // read starts after them, so the promise still holds.
                 selection.after = read.next_after;
                 if read.complete_through >= read.head {
-                    commits.borrow_and_update();
                     let _ = tokio::time::timeout_at(deadline.min(Instant::now() + RECHECK), commits.changed()).await;
                 }
+                // Seen before the read, so a commit during the read wakes
+                // the next wait at once.
+                commits.borrow_and_update();
                 read = read_once(&state, org_id, &selection).await?;
             }
         }
