@@ -127,8 +127,6 @@ fn keyword_rows(
     upper: i64,
     wanted: &[bool],
 ) -> StorageResult<Vec<EventRow>> {
-    let hit =
-        |id: Option<i64>| id.and_then(|id| usize::try_from(id).ok()).is_some_and(|i| wanted.get(i) == Some(&true));
     let limit = selection.limit.max(0) as usize;
     let mut found = Vec::with_capacity(limit);
     let mut after = selection.after;
@@ -137,7 +135,7 @@ fn keyword_rows(
         let exhausted = (rows.len() as i64) < KEYWORD_CHUNK;
         after = rows.last().map_or(upper, |row| row.id);
         for row in rows {
-            if hit(row.admin_term) || hit(row.user_email_term) || hit(row.user_name_term) || hit(row.domain_term) {
+            if row.points_at_any(wanted) {
                 found.push(row);
                 if found.len() == limit {
                     return Ok(found);

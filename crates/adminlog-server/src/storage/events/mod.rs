@@ -90,6 +90,16 @@ pub(super) struct EventRow {
     pub(super) recorder_id: Option<i64>,
 }
 
+impl EventRow {
+    /// Whether one of the row's four columns points at a term in `wanted`
+    /// (indexed by term id, as [`Matches::membership`] builds it).
+    pub(super) fn points_at_any(&self, wanted: &[bool]) -> bool {
+        let hit =
+            |id: Option<i64>| id.and_then(|id| usize::try_from(id).ok()).is_some_and(|i| wanted.get(i) == Some(&true));
+        hit(self.admin_term) || hit(self.user_email_term) || hit(self.user_name_term) || hit(self.domain_term)
+    }
+}
+
 pub(super) const SOURCE_ADMIN_PANEL: i16 = 0;
 pub(super) const SOURCE_API: i16 = 1;
 

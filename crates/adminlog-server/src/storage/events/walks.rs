@@ -114,8 +114,6 @@ pub(super) fn scan_matching(
     selection: &EventSelection,
     wanted: &[bool],
 ) -> StorageResult<Vec<EventRow>> {
-    let hit =
-        |id: Option<i64>| id.and_then(|id| usize::try_from(id).ok()).is_some_and(|i| wanted.get(i) == Some(&true));
     let limit = selection.limit.max(0) as usize;
     let mut found = Vec::with_capacity(limit);
     let mut step = EventSelection { keyword: None, limit: FIRST_SCAN_STEP, ..selection.clone() };
@@ -123,9 +121,7 @@ pub(super) fn scan_matching(
         let rows = time_order_rows(conn, org_id, &step, None)?;
         let exhausted = (rows.len() as i64) < step.limit;
         step.after = rows.last().map(|row| Position { ts_micros: row.ts, id: row.id }).or(step.after);
-        let matching = rows.into_iter().filter(|row| {
-            hit(row.admin_term) || hit(row.user_email_term) || hit(row.user_name_term) || hit(row.domain_term)
-        });
+        let matching = rows.into_iter().filter(|row| row.points_at_any(wanted));
         found.extend(matching.take(limit - found.len()));
         if exhausted {
             break;
