@@ -188,17 +188,18 @@ pub fn validate_batch(
     let mut drafts = Vec::with_capacity(events.len());
     let mut problems = Vec::new();
     for (index, value) in events.into_iter().enumerate() {
-        let field_problems = shape_problems(index, &value);
-        if !field_problems.is_empty() {
-            problems.extend(field_problems);
-            continue;
-        }
-        match serde_json::from_value::<NewEvent>(value) {
+        // Read in place: the value stays for naming problems, uncopied.
+        match <NewEvent as serde::Deserialize>::deserialize(&value) {
             Ok(event) => match validate_event(index, event, now, recorder) {
                 Ok(draft) => drafts.push(draft),
                 Err(found) => problems.extend(found),
             },
-            Err(error) => problems.push(Problem::at(index, "event", error.to_string())),
+            // Only a refused event is read again, field by field, to name
+            // where it went wrong.
+            Err(error) => match shape_problems(index, &value) {
+                named if !named.is_empty() => problems.extend(named),
+                _ => problems.push(Problem::at(index, "event", error.to_string())),
+            },
         }
     }
     if problems.is_empty() {
@@ -211,7 +212,7 @@ pub fn validate_batch(
 /// What is wrong with the shape of one event, field by field: each field is
 /// read on its own, so a problem names the field it is in (`action` for an
 /// unknown action, `colour` for a field events do not have) instead of the
-/// event as a whole. Empty when the event reads as a [`NewEvent`].
+/// event as a whole.
 fn shape_problems(index: usize, value: &serde_json::Value) -> Vec<Problem> {
     let Some(fields) = value.as_object() else {
         return vec![Problem::at(index, "event", "must be a JSON object with an `action`")];

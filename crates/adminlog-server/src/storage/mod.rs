@@ -138,6 +138,8 @@ pub struct Db {
     /// Counts the ingestion commits of this process, so a waiting feed
     /// request wakes when there may be something new (see [`Db::commits`]).
     commits: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    /// SQLite: the write-ahead log file, whose size every commit checks.
+    wal_path: Option<std::sync::Arc<std::path::PathBuf>>,
     /// SQLite: every write transaction of this process holds it shared; the
     /// WAL bound takes it alone for the moment of a truncating checkpoint,
     /// which otherwise never finds the write lock free under sustained
@@ -248,6 +250,11 @@ impl Db {
         Ok(Db {
             pools: std::sync::Arc::new(pools),
             terms: std::sync::Arc::default(),
+            wal_path: sqlite_path.as_ref().map(|path| {
+                let mut wal = path.as_os_str().to_owned();
+                wal.push("-wal");
+                std::sync::Arc::new(std::path::PathBuf::from(wal))
+            }),
             sqlite_path,
             commits: std::sync::Arc::new(tokio::sync::watch::Sender::new(0)),
             wal_gate: std::sync::Arc::default(),
@@ -384,10 +391,8 @@ impl Db {
     /// next commit tries again, rather than hold writers back towards their
     /// own 2 s bound.
     fn truncate_wal_past_bound(&self, conn: &mut SqliteConnection) {
-        let Some(path) = &self.sqlite_path else { return };
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        let past_bound = || std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_BOUND_BYTES as u64);
+        let Some(wal) = &self.wal_path else { return };
+        let past_bound = || std::fs::metadata(wal.as_path()).is_ok_and(|m| m.len() > WAL_BOUND_BYTES as u64);
         if !past_bound() {
             return;
         }
@@ -399,9 +404,9 @@ impl Db {
         let truncated = conn
             .batch_execute("PRAGMA busy_timeout = 250")
             .and_then(|()| diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(conn));
-        if let Err(error) = truncated.and_then(|_| conn.batch_execute("PRAGMA busy_timeout = 2000")) {
+        let restored = conn.batch_execute("PRAGMA busy_timeout = 2000");
+        if let Err(error) = truncated.and(restored) {
             tracing::warn!(%error, "could not truncate the write-ahead log");
-            let _ = conn.batch_execute("PRAGMA busy_timeout = 2000");
         }
     }
 

@@ -11,8 +11,7 @@ use crate::domain::access::Caller;
 use crate::http::error::{blocking, ApiError};
 use crate::http::give_back_slot;
 use crate::http::state::AppState;
-use crate::storage::events::{fold, FeedRead, FeedSelection};
-use crate::storage::to_micros;
+use crate::storage::events::{FeedRead, FeedSelection};
 
 /// How often a waiting request looks again without a signal: commits made by
 /// other server processes on the same database are not signalled here.
@@ -22,14 +21,7 @@ pub async fn read_feed(state: web::Data<AppState>, req: HttpRequest, caller: Cal
     caller.may_read_logs()?;
     let query = LogQuery::parse(req.query_string(), QueryKind::Feed).map_err(ApiError::Validation)?;
     let org_id = caller.tenant.id;
-    let mut selection = FeedSelection {
-        from_micros: query.filter.from.map(|b| to_micros(b.start())),
-        to_micros: query.filter.to.map(|b| to_micros(b.end())),
-        keyword: query.filter.keyword.as_deref().map(fold),
-        actions: query.filter.actions.clone(),
-        after: query.after.unwrap_or(0),
-        limit: i64::from(query.feed_size()),
-    };
+    let mut selection = FeedSelection::new(&query.filter, query.after.unwrap_or(0), i64::from(query.feed_size()));
     let wait = Duration::from_secs(u64::from(query.wait_seconds.unwrap_or(0)));
     // Subscribed before the first read: a commit between that read and the
     // wait still wakes it.

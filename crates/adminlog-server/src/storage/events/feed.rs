@@ -15,13 +15,13 @@ use diesel::prelude::*;
 use super::super::schema::{events, organizations};
 use super::super::terms::matching_terms;
 use super::super::{on_any, AnyConn, Db, StorageResult};
-use super::{to_events, EventRow};
-use adminlog_types::{Action, Event};
+use super::{to_events, EventRow, EventSelection};
+use adminlog_types::{Action, Event, LogFilter};
 
 /// The most ids one response looks at, matching or not: a filter that
 /// matches rarely answers within a bounded time with fewer events and a
 /// `complete_through` that still moves on.
-pub const MAX_EXAMINED_IDS: i64 = 20_000;
+const MAX_EXAMINED_IDS: i64 = 20_000;
 
 /// Rows read per statement when a keyword is filtered here, after the read.
 const KEYWORD_CHUNK: i64 = 2_000;
@@ -36,6 +36,14 @@ pub struct FeedSelection {
     pub actions: Vec<Action>,
     pub after: i64,
     pub limit: i64,
+}
+
+impl FeedSelection {
+    /// The filter read as a page reads it (bounds, folded keyword, actions).
+    pub fn new(filter: &LogFilter, after: i64, limit: i64) -> FeedSelection {
+        let EventSelection { from_micros, to_micros, keyword, actions, .. } = EventSelection::new(filter, None, limit);
+        FeedSelection { from_micros, to_micros, keyword, actions, after, limit }
+    }
 }
 
 /// One feed response.

@@ -21,7 +21,7 @@ use adminlog_types::{Action, Event, LogFilter, Source};
 use diesel::prelude::*;
 
 pub(crate) use append::append_in;
-pub use feed::{FeedRead, FeedSelection, MAX_EXAMINED_IDS};
+pub use feed::{FeedRead, FeedSelection};
 pub use planner::Route;
 
 use super::schema::events;
