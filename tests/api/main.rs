@@ -16,4 +16,5 @@ mod overload;
 mod plans;
 mod query;
 mod session;
+mod streams;
 mod wal;

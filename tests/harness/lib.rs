@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use adminlog_server::app::{self, Settings};
+use adminlog_server::domain::outbound::AllowList;
 use adminlog_server::storage::{DatabaseUrl, Db};
 use adminlog_types::{Plan, Role};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 
 pub mod own_postgres;
 pub mod process;
+pub mod receiver;
 
 pub use reqwest;
 pub use serde_json;
@@ -247,6 +249,8 @@ pub async fn spawn_configured(backend: Backend, adjust: impl FnOnce(&mut Setting
         secret_key_file: database.secret_key_file.clone(),
         checkpoint_reuse: std::time::Duration::from_secs(60),
         checkpoint_interval: None,
+        // Test receivers listen on loopback; nothing else is allowed.
+        stream_allow: AllowList::parse("127.0.0.1/32").expect("a valid list"),
     };
     adjust(&mut settings);
     let running = app::start(&settings).expect("server starts");

@@ -60,6 +60,7 @@ impl ServerProcess {
             .arg(&database.secret_key_file)
             .env("ADMINLOG_JWT_SECRET", SHARED_JWT_SECRET)
             .env("ADMINLOG_LOG", "warn")
+            .env("ADMINLOG_STREAM_ALLOW", "127.0.0.1")
             .stdout(Stdio::piped())
             .stderr(log_file)
             .spawn()
@@ -78,6 +79,11 @@ impl ServerProcess {
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         ServerProcess { child, base, log }
+    }
+
+    /// The process id (push-stream leases name their holder by it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no shutdown hook, no flush, no goodbye.

@@ -8,6 +8,7 @@ mod full_disk;
 mod held_lock;
 mod offline;
 mod pg_faults;
+mod stream_chaos;
 mod two_servers;
 
 use std::collections::HashMap;

@@ -361,6 +361,7 @@ fn server_settings(url: &DatabaseUrl, options: &Options) -> Settings {
         secret_key_file: options.out.join("bench-secret.key"),
         checkpoint_reuse: std::time::Duration::from_secs(60),
         checkpoint_interval: None,
+        stream_allow: adminlog_server::domain::outbound::AllowList::parse("127.0.0.1").expect("a valid list"),
     }
 }
 

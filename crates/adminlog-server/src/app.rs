@@ -9,8 +9,11 @@ use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::tokens::TokenKeys;
+use crate::delivery::{self, client::Receivers, Deliveries};
 use crate::domain::cursor::CursorKey;
+use crate::domain::outbound::AllowList;
 use crate::domain::throttle::DeviceTokens;
+use crate::http::handlers::streams::StreamKeys;
 use crate::http::metrics::Metrics;
 use crate::http::state::AppState;
 use crate::http::{self, Admission, ConnectionCounts, MAX_BODY_BYTES};
@@ -48,6 +51,9 @@ pub struct Settings {
     pub checkpoint_reuse: Duration,
     /// How often heads that grew get a checkpoint; `None`: only on demand.
     pub checkpoint_interval: Option<Duration>,
+    /// Where push streams may deliver (`ADMINLOG_STREAM_ALLOW`); empty:
+    /// nowhere.
+    pub stream_allow: AllowList,
 }
 
 impl Settings {
@@ -69,6 +75,8 @@ pub enum StartError {
     Storage(#[from] StorageError),
     #[error("{0}")]
     SigningKey(String),
+    #[error("{0}")]
+    Delivery(String),
     #[error("cannot listen on {bind}: {source}")]
     Bind { bind: String, source: std::io::Error },
 }
@@ -117,6 +125,14 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
     let checkpoint_timer = settings
         .checkpoint_interval
         .map(|every| housekeeping::start_checkpoint_timer(db.clone(), signer.clone(), every));
+    let stream_master_key = signing_key::derive_key(&secret, "adminlog stream keys v1");
+    let receivers = Receivers::new(Arc::new(settings.stream_allow.clone())).map_err(StartError::Delivery)?;
+    let delivery = delivery::start(Deliveries {
+        db: db.clone(),
+        master_key: stream_master_key,
+        receivers: receivers.clone(),
+        owner: delivery::new_owner_name(),
+    });
     let state = web::Data::new(AppState {
         static_dir: settings.static_dir.clone(),
         cors_origins: settings.cors_origins.clone(),
@@ -131,6 +147,8 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         checkpoint_timer,
         wal_timer: (db.backend() == Backend::Sqlite).then(|| housekeeping::start_wal_bound(db.clone())),
         statistics_timer: housekeeping::start_statistics_refresh(db.clone(), STATISTICS_PERIOD),
+        streams: StreamKeys { master_key: stream_master_key, receivers },
+        delivery,
     });
     let listener =
         TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?;

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::{self, Settings};
 use crate::demo::{self, DemoSpec};
+use crate::domain::outbound::AllowList;
 use crate::domain::{chain, checkpoint, evidence};
 use crate::signing_key;
 use crate::storage::DatabaseUrl;
@@ -77,6 +78,11 @@ enum Command {
         /// grew gets one); 0 signs only on demand.
         #[arg(long, env = "ADMINLOG_CHECKPOINT_INTERVAL_SECS", default_value_t = 3600)]
         checkpoint_interval_secs: u64,
+        /// Where push streams may deliver: networks (10.0.0.0/8), addresses
+        /// and host names (hooks.example.com, *.example.com), separated by
+        /// commas. Empty (the default): nowhere, so no stream can be created.
+        #[arg(long, env = "ADMINLOG_STREAM_ALLOW", default_value = "")]
+        stream_allow: String,
         /// Create the demo organization first if it does not exist yet.
         #[arg(long)]
         demo: bool,
@@ -181,6 +187,7 @@ fn run(command: Command) -> Result<(), String> {
             secret_key_file,
             checkpoint_interval_secs,
             checkpoint_reuse_secs,
+            stream_allow,
             demo,
             demo_events,
         } => {
@@ -198,6 +205,7 @@ fn run(command: Command) -> Result<(), String> {
                 checkpoint_reuse: std::time::Duration::from_secs(checkpoint_reuse_secs),
                 checkpoint_interval: (checkpoint_interval_secs > 0)
                     .then(|| std::time::Duration::from_secs(checkpoint_interval_secs)),
+                stream_allow: AllowList::parse(&stream_allow).map_err(|e| format!("ADMINLOG_STREAM_ALLOW: {e}"))?,
             };
             if demo {
                 let db = app::open_database(&settings.database, 2).map_err(|e| e.to_string())?;

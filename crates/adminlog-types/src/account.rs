@@ -1,41 +1,7 @@
 //! Organizations, administrators, API keys and sessions.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),* }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(text: &str) -> Result<Self, String> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == text).ok_or_else(|| {
-                    let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                    format!("`{text}` is not one of {}", names.join(", "))
-                })
-            }
-        }
-    };
-}
 
 wire_enum! {
     /// An administrator's role. Only super administrators see the log.

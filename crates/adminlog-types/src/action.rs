@@ -91,6 +91,10 @@ actions! {
         CREATE_API_KEY = 101, "API key created (adminlog extension)";
         REVOKE_API_KEY = 102, "API key revoked (adminlog extension)";
         EXPORT_ADMIN_LOGS = 103, "Admin logs exported as CSV (adminlog extension)";
+        CREATE_STREAM = 104, "Push stream created (adminlog extension)";
+        UPDATE_STREAM = 105, "Push stream paused, resumed or replayed (adminlog extension)";
+        DELETE_STREAM = 106, "Push stream deleted (adminlog extension)";
+        DISABLE_STREAM = 107, "Push stream disabled: its receiver answered 410 Gone (adminlog extension)";
     }
 }
 

@@ -1,6 +1,39 @@
 //! The wire contract of adminlog, shared by the server and the browser app.
 //! No database, no HTTP: it compiles for wasm32 too.
 
+/// A closed set of names on the wire (`snake_case` text), with `ALL`,
+/// `as_str`, `Display` and a `FromStr` whose error lists the choices.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == text).ok_or_else(|| {
+                    let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("`{text}` is not one of {}", names.join(", "))
+                })
+            }
+        }
+    };
+}
+
 mod account;
 mod action;
 mod csv_row;
@@ -8,6 +41,7 @@ mod error;
 mod event;
 mod integrity;
 mod query;
+mod stream;
 pub mod wire_time;
 
 pub use account::{
@@ -26,4 +60,8 @@ pub use integrity::{ChainVerification, Checkpoint, EvidenceEvent, EvidenceHeader
 pub use query::{
     check_keyword, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_FEED_SIZE, DEFAULT_PAGE_SIZE, MAX_EXPORT_ROWS,
     MAX_FEED_WAIT_SECONDS, MAX_KEYWORD_CHARS, MAX_PAGE_SIZE,
+};
+pub use stream::{
+    CreateStreamRequest, CreatedStream, Signing, Stream, StreamDelivery, UpdateStreamRequest, MAX_STREAM_BATCH,
+    MAX_STREAM_URL_CHARS,
 };

@@ -7,6 +7,8 @@ pub mod cursor;
 pub mod evidence;
 pub mod fields;
 pub mod ingest;
+pub mod outbound;
 pub mod recorder;
 pub mod strict_json;
 pub mod throttle;
+pub mod webhook;

@@ -14,7 +14,7 @@ use actix_web::http::Method;
 use actix_web::web;
 
 use error::ApiError;
-use handlers::{admin_logs, administrators, api_keys, feed, integrity, ops, session};
+use handlers::{admin_logs, administrators, api_keys, feed, integrity, ops, session, streams};
 
 pub use admission::{admit, give_back_slot, Admission, ConnectionCounts};
 pub use cors::cross_origin;
@@ -89,6 +89,12 @@ route_table! {
         }
         "/api-keys" { GET => api_keys::list_api_keys, POST => api_keys::create_api_key }
         "/api-keys/{id}" { DELETE => api_keys::revoke_api_key }
+        "/streams" { GET => streams::list_streams, POST => streams::create_stream }
+        "/streams/{id}" {
+            GET => streams::get_stream,
+            PATCH => streams::update_stream,
+            DELETE => streams::delete_stream
+        }
     }
     "" {
         "/healthz" { GET => ops::healthz }

@@ -29,4 +29,8 @@ pub struct AppState {
     pub wal_timer: Option<crate::housekeeping::Timer>,
     /// Refreshes the planner's statistics as the log grows.
     pub statistics_timer: crate::housekeeping::Timer,
+    /// Push streams' keys and the allow-listed client.
+    pub streams: super::handlers::streams::StreamKeys,
+    /// Delivers push streams while the server runs.
+    pub delivery: crate::delivery::DeliveryWorker,
 }

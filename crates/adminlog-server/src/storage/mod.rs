@@ -20,6 +20,7 @@ pub mod events;
 pub mod integrity;
 mod schema;
 pub mod security;
+pub mod streams;
 mod term_cache;
 mod terms;
 

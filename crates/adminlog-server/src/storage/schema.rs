@@ -18,6 +18,7 @@ diesel::table! {
         chain_head -> Nullable<Binary>,
         last_admin_id -> BigInt,
         last_key_id -> BigInt,
+        last_stream_id -> BigInt,
     }
 }
 
@@ -110,6 +111,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    streams (org_id, id) {
+        org_id -> BigInt,
+        id -> BigInt,
+        url -> Text,
+        actions -> Text,
+        keyword -> Nullable<Text>,
+        signing -> Text,
+        key_salt -> Binary,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    stream_states (org_id, id) {
+        org_id -> BigInt,
+        id -> BigInt,
+        paused -> Bool,
+        disabled_at -> Nullable<BigInt>,
+        delivered_through -> BigInt,
+        batch_through -> Nullable<BigInt>,
+        generation -> BigInt,
+        failures -> BigInt,
+        next_attempt_at -> BigInt,
+        last_attempt_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(administrators -> organizations (org_id));
 diesel::joinable!(api_keys -> organizations (org_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, administrators, api_keys, revoked_tokens);
+diesel::allow_tables_to_appear_in_same_query!(streams, stream_states);

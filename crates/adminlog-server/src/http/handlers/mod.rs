@@ -9,6 +9,7 @@ pub mod integrity;
 pub mod ops;
 pub mod session;
 pub mod spa;
+pub mod streams;
 
 use actix_web::web;
 use bytes::Bytes;

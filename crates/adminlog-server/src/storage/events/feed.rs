@@ -36,13 +36,15 @@ pub struct FeedSelection {
     pub actions: Vec<Action>,
     pub after: i64,
     pub limit: i64,
+    /// Look at no id above this one (a push stream's batch being retried).
+    pub through: Option<i64>,
 }
 
 impl FeedSelection {
     /// The filter read as a page reads it (bounds, folded keyword, actions).
     pub fn new(filter: &LogFilter, after: i64, limit: i64) -> FeedSelection {
         let EventSelection { from_micros, to_micros, keyword, actions, .. } = EventSelection::new(filter, None, limit);
-        FeedSelection { from_micros, to_micros, keyword, actions, after, limit }
+        FeedSelection { from_micros, to_micros, keyword, actions, after, limit, through: None }
     }
 }
 
@@ -62,9 +64,10 @@ impl Db {
     pub fn feed_events(&self, org_id: i64, selection: &FeedSelection) -> StorageResult<FeedRead> {
         self.snapshot(|conn| {
             let head = head_in(conn, org_id)?;
-            let upper = head.min(selection.after.saturating_add(MAX_EXAMINED_IDS));
+            let upper =
+                head.min(selection.after.saturating_add(MAX_EXAMINED_IDS)).min(selection.through.unwrap_or(i64::MAX));
             if selection.after >= upper {
-                return Ok(FeedRead { events: Vec::new(), next_after: selection.after, complete_through: head, head });
+                return Ok(FeedRead { events: Vec::new(), next_after: selection.after, complete_through: upper, head });
             }
             let dictionary = self.terms.current(conn, org_id)?;
             let wanted = match selection.keyword.as_deref() {
