@@ -4,6 +4,7 @@ use adminlog_types::{
     Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, CreatedApiKey, ErrorBody, ErrorCode, Event,
     ItemList, LoginRequest, LoginResponse, Me, Page, Problem, UpdateAdministratorRequest,
 };
+use adminlog_types::{CreateStreamRequest, CreatedStream, Stream, UpdateStreamRequest};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
@@ -163,4 +164,21 @@ pub async fn create_api_key(token: &str, body: CreateApiKeyRequest) -> Result<Cr
 
 pub async fn revoke_api_key(token: &str, id: i64) -> Result<(), ClientError> {
     send(authorized(Request::delete(&format!("/api/v1/api-keys/{id}")), token).build()).await.map(|_| ())
+}
+
+pub async fn streams(token: &str) -> Result<Vec<Stream>, ClientError> {
+    let list: ItemList<Stream> = json(send(authorized(Request::get("/api/v1/streams"), token).build()).await?).await?;
+    Ok(list.items)
+}
+
+pub async fn create_stream(token: &str, body: CreateStreamRequest) -> Result<CreatedStream, ClientError> {
+    json(send(authorized(Request::post("/api/v1/streams"), token).json(&body)).await?).await
+}
+
+pub async fn update_stream(token: &str, id: i64, body: UpdateStreamRequest) -> Result<Stream, ClientError> {
+    json(send(authorized(Request::patch(&format!("/api/v1/streams/{id}")), token).json(&body)).await?).await
+}
+
+pub async fn delete_stream(token: &str, id: i64) -> Result<(), ClientError> {
+    send(authorized(Request::delete(&format!("/api/v1/streams/{id}")), token).build()).await.map(|_| ())
 }

@@ -8,6 +8,7 @@ use wasm_bindgen::JsValue;
 use crate::api;
 use crate::pages::{
     admin_logs::AdminLogsPage, administrators::AdministratorsPage, api_keys::ApiKeysPage, login::LoginPage,
+    streams::StreamsPage,
 };
 use crate::storage::{self, TOKEN_KEY};
 
@@ -137,6 +138,7 @@ pub fn App() -> impl IntoView {
             "/" | "/admin-logs" => view! { <AdminLogsPage/> }.into_any(),
             "/administrators" => view! { <AdministratorsPage/> }.into_any(),
             "/api-keys" => view! { <ApiKeysPage/> }.into_any(),
+            "/streams" => view! { <StreamsPage/> }.into_any(),
             _ => view! { <p class="notice">"This page does not exist. " <a href="/admin-logs">"Go to Admin Logs"</a></p> }.into_any(),
         };
         view! { <Shell>{page}</Shell> }.into_any()
@@ -188,6 +190,7 @@ fn Shell(children: Children) -> impl IntoView {
                 {tab("/admin-logs", "Admin Logs")}
                 {tab("/administrators", "Administrators")}
                 {tab("/api-keys", "API keys")}
+                {tab("/streams", "Push streams")}
             </nav>
             <span class="who">{who}</span>
             <button type="button" class="secondary" on:click=sign_out>"Sign out"</button>

@@ -2,7 +2,9 @@
 // against the real server (started by `cargo xtask test` on a fresh database).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
@@ -323,6 +325,86 @@ test("administrators and API keys are managed from their tabs", async (t) => {
     await assert.rejects(api("GET", "/api/v1/me", key), /401/);
     assert.deepEqual(native, [], "no native dialog");
   });
+});
+
+test("a push stream is created in its tab, delivers signed events, then is paused and deleted", async (t) => {
+  const received = [];
+  const receiver = http.createServer((request, response) => {
+    const chunks = [];
+    request.on("data", (chunk) => chunks.push(chunk));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks) });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${receiver.address().port}/hooks/adminlog`;
+  const { token } = await api("POST", "/api/v1/auth/login", null, { email: SUPER, password: PASSWORD });
+  const { key } = await api("POST", "/api/v1/api-keys", token, { name: "e2e stream source", scopes: ["logs:write"] });
+  try {
+    let secret;
+    await inBrowser(t, async (page) => {
+      await signIn(page, SUPER, "/streams");
+      await page.getByRole("heading", { name: "Push streams" }).waitFor();
+      // An address the operator did not allow is refused in words, by field.
+      await page.getByLabel("Receiver URL").fill("http://10.9.8.7/hooks");
+      await page.getByRole("button", { name: "Create stream" }).click();
+      await page.getByText(/Receiver URL: .*ADMINLOG_STREAM_ALLOW/).waitFor();
+      await page.getByLabel("Receiver URL").fill(url);
+      await page.getByRole("button", { name: /^Actions/ }).click();
+      await page.locator("#action-EDIT_USER").check();
+      await page.getByRole("button", { name: "Done" }).click();
+      await page.getByRole("button", { name: "Create stream" }).click();
+      secret = (await page.locator(".secret .key").textContent()).trim();
+      assert.match(secret, /^whsec_/);
+      const row = page.locator("tbody tr", { has: page.getByRole("cell", { name: url }) });
+      await row.getByText("Delivering").waitFor();
+      await row.getByText("EDIT_USER").waitFor();
+    });
+
+    await api("POST", "/api/v1/admin-logs", key, {
+      events: [
+        { action: "EDIT_USER", user_name: "streamed" },
+        { action: "ISSUE_TOKEN", user_name: "not streamed" },
+      ],
+    });
+    for (let waited = 0; received.length === 0; waited += 100) {
+      assert.ok(waited < 15000, "a delivery within 15 s");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [delivery] = received;
+    const { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": signature } = delivery.headers;
+    const expected = crypto
+      .createHmac("sha256", Buffer.from(secret.slice("whsec_".length), "base64"))
+      .update(`${id}.${timestamp}.`)
+      .update(delivery.body)
+      .digest("base64");
+    assert.equal(signature, `v1,${expected}`, "signed with the secret the page showed");
+    const body = JSON.parse(delivery.body);
+    assert.deepEqual(body.events.map((e) => [e.action, e.user_name]), [["EDIT_USER", "streamed"]]);
+
+    // On a phone the row and its buttons fit the screen.
+    await inBrowser(t, async (page) => {
+      await signIn(page, SUPER, "/streams");
+      await page.getByText(url, { exact: true }).waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `the page is ${width}px wide`);
+    }, { viewport: { width: 390, height: 844 } });
+
+    await inBrowser(t, async (page) => {
+      await signIn(page, SUPER, "/streams");
+      const row = page.locator("tbody tr", { has: page.getByRole("cell", { name: url }) });
+      await row.getByRole("button", { name: "Pause" }).click();
+      await row.getByText("Paused", { exact: true }).waitFor();
+      await row.getByRole("button", { name: "Delete" }).click();
+      await page.getByRole("alertdialog", { name: "Delete push stream?" }).getByRole("button", { name: "Delete" }).click();
+      await page.getByText("No push streams yet.").waitFor();
+    });
+    const logged = await api("GET", "/api/v1/admin-logs?actions=CREATE_STREAM,UPDATE_STREAM,DELETE_STREAM&limit=10", token);
+    assert.deepEqual(logged.items.map((e) => e.action), ["DELETE_STREAM", "UPDATE_STREAM", "CREATE_STREAM"]);
+  } finally {
+    receiver.close();
+  }
 });
 
 /** Whether the element `id` has focus, waiting for the page to move it there. */

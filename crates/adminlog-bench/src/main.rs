@@ -7,6 +7,7 @@
 mod feed;
 mod grow;
 mod measure;
+mod push;
 mod report;
 mod shapes;
 
@@ -32,6 +33,8 @@ pub struct Options {
     pub iterations: usize,
     pub concurrency_seconds: u64,
     pub ingest_events: usize,
+    /// How long events arrive at 1,000 a second while ten streams push them.
+    pub push_seconds: usize,
     pub out: PathBuf,
     pub postgres_url: String,
     /// Keep the bulk-loaded data set between runs (loaded when absent) and
@@ -67,6 +70,7 @@ fn parse_options() -> Result<Options, String> {
         iterations: 50,
         concurrency_seconds: 20,
         ingest_events: 200_000,
+        push_seconds: 20,
         out: PathBuf::from("target/bench"),
         postgres_url: std::env::var("ADMINLOG_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
@@ -107,6 +111,7 @@ fn parse_options() -> Result<Options, String> {
                 options.iterations = 5;
                 options.concurrency_seconds = 2;
                 options.ingest_events = 8_000;
+                options.push_seconds = 2;
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -492,6 +497,8 @@ fn run_backend(backend: Backend, dataset: Dataset, options: &Options) -> Result<
     report.shapes = shapes::measure_all(&context, options.iterations)?;
     report.export = Some(measure::export(&context)?);
     report.feed = Some(feed::measure(&context, options.iterations)?);
+    let push_key = write_key(&base, &context.token, "bench push")?;
+    report.push = Some(push::measure(&context, &push_key, options.push_seconds)?);
     report.concurrency = Some(measure::concurrency(&context, Duration::from_secs(options.concurrency_seconds))?);
     report.ingest = Some(measure::ingest(&context, options.ingest_events)?);
     // Last, so it changes no other figure: then the shapes at once, with

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::feed::FeedResult;
 use crate::grow::Burst;
 use crate::measure::{ConcurrencyResult, ExportResult, IngestResult};
+use crate::push::PushResult;
 use crate::shapes::ShapeResult;
 use crate::Options;
 
@@ -58,6 +59,7 @@ pub struct BackendReport {
     pub shapes: Vec<ShapeResult>,
     pub export: Option<ExportResult>,
     pub feed: Option<FeedResult>,
+    pub push: Option<PushResult>,
     pub concurrency: Option<ConcurrencyResult>,
     pub ingest: Option<IngestResult>,
     /// New events of one action sent after everything else...
@@ -83,6 +85,7 @@ impl BackendReport {
             shapes: Vec::new(),
             export: None,
             feed: None,
+            push: None,
             concurrency: None,
             ingest: None,
             burst: None,
@@ -153,6 +156,13 @@ impl Report {
                     f.page.p50_ms, f.page.p99_ms, f.wake_up.p50_ms, f.wake_up.p99_ms
                 );
             }
+            if let Some(p) = &b.push {
+                let _ = writeln!(
+                    out,
+                    "Push: {} streams while events arrive at {}/s for {} s: from an event's arrival at the server to its receipt by each stream's receiver p50 {:.0} ms, p99 {:.0} ms ({} deliveries).",
+                    p.streams, p.events_per_second, p.seconds, p.latency.p50_ms, p.latency.p99_ms, p.deliveries
+                );
+            }
             if let Some(i) = &b.ingest {
                 let _ = writeln!(
                     out,
@@ -209,6 +219,16 @@ impl Report {
             })
             .collect();
         let _ = writeln!(out, "| feed page of 1,000 | {} |", feed.join(" | "));
+        let push: Vec<String> = self
+            .backends
+            .iter()
+            .map(|b| {
+                b.push
+                    .as_ref()
+                    .map_or("—".to_owned(), |p| format!("{:.0} / {:.0}", p.latency.p50_ms, p.latency.p99_ms))
+            })
+            .collect();
+        let _ = writeln!(out, "| push, arrival to receiver (10 streams, 1,000 events/s) | {} |", push.join(" | "));
         let disk: Vec<String> = self.backends.iter().map(|b| format!("{:.0} B", b.bytes_per_event)).collect();
         let _ = writeln!(out, "| disk per event | {} |\n", disk.join(" | "));
         if self.backends.iter().all(|b| b.burst_shapes.is_empty()) {

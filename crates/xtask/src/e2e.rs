@@ -43,8 +43,10 @@ pub fn browser_tests() -> Result<(), String> {
         )?;
     }
     let dist = bundle::dist();
+    // The push-stream test's receiver listens on loopback.
+    let static_dir = dist.to_str().unwrap_or("frontend/dist");
     let server =
-        server::start(&adminlog, &work, &database, &["--static-dir", dist.to_str().unwrap_or("frontend/dist")])?;
+        server::start(&adminlog, &work, &database, &["--static-dir", static_dir, "--stream-allow", "127.0.0.1"])?;
     let artifacts = target_dir().join("e2e-artifacts");
     let _ = std::fs::remove_dir_all(&artifacts);
     println!("e2e screenshots (on failure, and of the Admin Logs page) go to {}", artifacts.display());

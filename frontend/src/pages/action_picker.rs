@@ -1,13 +1,13 @@
 //! The Actions multi-select: every action type with its explanation, a
-//! filter box, select all, clear, and the count selected.
+//! filter box, select all, clear, and the count selected. Used by the log's
+//! filters and by a new push stream's.
 
 use adminlog_types::Action;
 use leptos::prelude::*;
 
-use crate::url_state::FilterForm;
-
+/// `selected` is read, `on_change` gets the new selection.
 #[component]
-pub fn ActionPicker(form: RwSignal<FilterForm>) -> impl IntoView {
+pub fn ActionPicker(#[prop(into)] selected: Signal<Vec<Action>>, on_change: Callback<Vec<Action>>) -> impl IntoView {
     let open = RwSignal::new(false);
     let filter = RwSignal::new(String::new());
     let matches = move |action: &Action| {
@@ -16,7 +16,12 @@ pub fn ActionPicker(form: RwSignal<FilterForm>) -> impl IntoView {
             || action.as_str().to_lowercase().contains(&needle)
             || action.explanation().to_lowercase().contains(&needle)
     };
-    let count = move || form.with(|f| f.actions.len());
+    let edit = move |change: &dyn Fn(&mut Vec<Action>)| {
+        let mut actions = selected.get_untracked();
+        change(&mut actions);
+        on_change.run(actions);
+    };
+    let count = move || selected.with(Vec::len);
     let summary = move || match count() {
         0 => "All actions".to_owned(),
         1 => "1 action selected".to_owned(),
@@ -24,20 +29,20 @@ pub fn ActionPicker(form: RwSignal<FilterForm>) -> impl IntoView {
     };
     let select_shown = move |_| {
         let shown: Vec<Action> = Action::ALL.iter().copied().filter(|a| matches(a)).collect();
-        form.update(|f| {
-            for action in shown {
-                if !f.actions.contains(&action) {
-                    f.actions.push(action);
+        edit(&|actions| {
+            for action in &shown {
+                if !actions.contains(action) {
+                    actions.push(*action);
                 }
             }
         });
     };
-    let clear = move |_| form.update(|f| f.actions.clear());
+    let clear = move |_| edit(&|actions| actions.clear());
     let toggle = move |action: Action, on: bool| {
-        form.update(|f| {
-            f.actions.retain(|a| *a != action);
+        edit(&|actions| {
+            actions.retain(|a| *a != action);
             if on {
-                f.actions.push(action);
+                actions.push(action);
             }
         })
     };
@@ -71,7 +76,7 @@ pub fn ActionPicker(form: RwSignal<FilterForm>) -> impl IntoView {
                         view! {
                             <li>
                                 <input type="checkbox" id=id.clone()
-                                    prop:checked=move || form.with(|f| f.actions.contains(&action))
+                                    prop:checked=move || selected.with(|s| s.contains(&action))
                                     on:change:target=move |ev| toggle(action, ev.target().checked())/>
                                 <label for=id>
                                     <code>{action.as_str()}</code>

@@ -212,7 +212,9 @@ pub fn AdminLogsPage() -> impl IntoView {
                                 prop:value=move || form.with(|f| f.keyword.clone())
                                 on:input:target=move |ev| form.update(|f| f.keyword = ev.target().value())/>
                         </div>
-                        <ActionPicker form=form/>
+                        <ActionPicker
+                            selected=Signal::derive(move || form.with(|f| f.actions.clone()))
+                            on_change=Callback::new(move |actions| form.update(|f| f.actions = actions))/>
                         <div class="buttons">
                             <button type="submit">"View"</button>
                             <button type="button" class="secondary" on:click=export disabled=move || exporting.get()>

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod confirm;
 pub mod event_row;
 pub mod login;
+pub mod streams;
 
 use std::future::Future;
 
@@ -24,7 +25,28 @@ pub fn describe(error: &ClientError) -> String {
         Some(ErrorCode::TooManyRequests) => {
             format!("Too many attempts. Try again in {} seconds.", error.retry_after.unwrap_or(60))
         }
+        // The field-by-field problems say what to change.
+        Some(ErrorCode::ValidationFailed) if !error.details.is_empty() => {
+            let problems: Vec<String> =
+                error.details.iter().map(|p| format!("{}: {}", field_label(&p.field), p.message)).collect();
+            problems.join(" ")
+        }
         _ => error.message.clone(),
+    }
+}
+
+/// A form field's name as its label says it.
+fn field_label(field: &str) -> String {
+    match field {
+        "url" => "Receiver URL".to_owned(),
+        "start_after" | "replay_after" => "Event id".to_owned(),
+        other => {
+            let mut text = other.replace('_', " ");
+            if let Some(first) = text.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            text
+        }
     }
 }
 

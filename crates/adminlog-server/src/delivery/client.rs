@@ -122,7 +122,8 @@ fn describe(error: &reqwest::Error) -> String {
     let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(error);
     while let Some(inner) = cause {
         let said = inner.to_string();
-        if !text.ends_with(&said) {
+        // hyper's own wrapper ("client error (Connect)") says nothing more.
+        if !text.ends_with(&said) && !said.starts_with("client error (") {
             text.push_str(": ");
             text.push_str(&said);
         }

@@ -13,6 +13,17 @@ use super::schema::{organizations, stream_states, streams};
 use super::{on_any, AnyConn, Db, StorageError, StorageResult};
 use crate::domain::ingest::EventDraft;
 
+/// The streams due for delivery at `now` that no live process holds.
+macro_rules! claimable {
+    ($now:expr) => {
+        stream_states::table
+            .filter(stream_states::paused.eq(false))
+            .filter(stream_states::disabled_at.is_null())
+            .filter(stream_states::next_attempt_at.le($now))
+            .filter(stream_states::lease_owner.is_null().or(stream_states::lease_until.lt($now)))
+    };
+}
+
 /// The stream's state row, only while the holder still holds it at its
 /// generation.
 macro_rules! guarded {
@@ -90,30 +101,22 @@ pub struct Held<'a> {
     pub generation: i64,
 }
 
-type ConfigColumns = (i64, i64, String, String, Option<String>, String, Vec<u8>, i64);
+/// A `streams` row as stored (actions as codes, signing as text).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = streams)]
+struct ConfigRow {
+    org_id: i64,
+    id: i64,
+    url: String,
+    actions: String,
+    keyword: Option<String>,
+    signing: String,
+    key_salt: Vec<u8>,
+    created_at: i64,
+}
 
-const CONFIG_COLUMNS: (
-    streams::org_id,
-    streams::id,
-    streams::url,
-    streams::actions,
-    streams::keyword,
-    streams::signing,
-    streams::key_salt,
-    streams::created_at,
-) = (
-    streams::org_id,
-    streams::id,
-    streams::url,
-    streams::actions,
-    streams::keyword,
-    streams::signing,
-    streams::key_salt,
-    streams::created_at,
-);
-
-fn config_record(row: ConfigColumns) -> StorageResult<StreamConfig> {
-    let (org_id, id, url, actions, keyword, signing, key_salt, created_at) = row;
+fn config_record(row: ConfigRow) -> StorageResult<StreamConfig> {
+    let ConfigRow { org_id, id, url, actions, keyword, signing, key_salt, created_at } = row;
     let actions = actions
         .split(',')
         .filter(|code| !code.is_empty())
@@ -125,8 +128,8 @@ fn config_record(row: ConfigColumns) -> StorageResult<StreamConfig> {
 }
 
 fn config_in(conn: &mut AnyConn<'_>, org_id: i64, id: i64) -> StorageResult<Option<StreamConfig>> {
-    let row: Option<ConfigColumns> =
-        on_any!(conn, |c| streams::table.find((org_id, id)).select(CONFIG_COLUMNS).first(c).optional())?;
+    let row: Option<ConfigRow> =
+        on_any!(conn, |c| streams::table.find((org_id, id)).select(ConfigRow::as_select()).first(c).optional())?;
     row.map(config_record).transpose()
 }
 
@@ -201,14 +204,14 @@ impl Db {
 
     pub fn list_streams(&self, org_id: i64) -> StorageResult<Vec<StreamRecord>> {
         self.read(|conn| {
-            let rows: Vec<(ConfigColumns, StreamState)> = on_any!(conn, |c| streams::table
+            let rows: Vec<(ConfigRow, StreamState)> = on_any!(conn, |c| streams::table
                 .inner_join(
                     stream_states::table
                         .on(stream_states::org_id.eq(streams::org_id).and(stream_states::id.eq(streams::id))),
                 )
                 .filter(streams::org_id.eq(org_id))
                 .order(streams::id)
-                .select((CONFIG_COLUMNS, StreamState::as_select()))
+                .select((ConfigRow::as_select(), StreamState::as_select()))
                 .load(c))?;
             rows.into_iter().map(|(config, state)| Ok(StreamRecord { config: config_record(config)?, state })).collect()
         })
@@ -278,17 +281,18 @@ impl Db {
     /// Takes the lease of every stream due for delivery that no live process
     /// holds, for `owner` until `lease_until`.
     pub fn claim_streams(&self, owner: &str, now: i64, lease_until: i64) -> StorageResult<Vec<StreamRecord>> {
+        // Asked every second by every process: a read first, so that a
+        // server without due streams never takes SQLite's write lock for it.
+        let due: Option<i64> =
+            self.read(|conn| Ok(on_any!(conn, |c| claimable!(now).select(stream_states::id).first(c).optional())?))?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         self.write(|conn| {
-            let claimed: Vec<(i64, i64)> = on_any!(conn, |c| diesel::update(
-                stream_states::table
-                    .filter(stream_states::paused.eq(false))
-                    .filter(stream_states::disabled_at.is_null())
-                    .filter(stream_states::next_attempt_at.le(now))
-                    .filter(stream_states::lease_owner.is_null().or(stream_states::lease_until.lt(now))),
-            )
-            .set((stream_states::lease_owner.eq(owner), stream_states::lease_until.eq(lease_until)))
-            .returning((stream_states::org_id, stream_states::id))
-            .get_results(c))?;
+            let claimed: Vec<(i64, i64)> = on_any!(conn, |c| diesel::update(claimable!(now))
+                .set((stream_states::lease_owner.eq(owner), stream_states::lease_until.eq(lease_until)))
+                .returning((stream_states::org_id, stream_states::id))
+                .get_results(c))?;
             let mut records = Vec::with_capacity(claimed.len());
             for (org_id, id) in claimed {
                 records.extend(record_in(conn, org_id, id)?);
