@@ -130,7 +130,7 @@ mod tests {
             admin_email: "alice@example.com".to_owned(),
             user_email: String::new(),
             user_name: "Jane".to_owned(),
-            domain_name: None,
+            domain_name: String::new(),
             source,
             recorded_by,
             received_at,

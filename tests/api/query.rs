@@ -22,7 +22,7 @@ on_both_backends! {
         assert_eq!(&received_at[19..20], ".");
         assert_eq!(page["items"][0], json!({
             "id": e[6], "timestamp": "2016-06-12T00:00:00.000000Z", "action": "DELETE_USER", "admin_email": "",
-            "user_email": "zed@example.com", "user_name": "Zed", "domain_name": null, "source": "api",
+            "user_email": "zed@example.com", "user_name": "Zed", "domain_name": "", "source": "api",
             "recorded_by": {"kind": "api_key", "id": 1, "name": "test key"}
         }));
         assert_eq!(page["items"][1]["source"], "admin_panel");

@@ -66,14 +66,20 @@ on_both_backends! {
         let org = app.org("Acme", Plan::Professional).await;
         // Clients without a device token share one limit per address (the
         // owner's own client keeps working: see attacks.rs).
-        for _ in 0..10 {
-            app.login_reply(&org.super_email, "wrong password").await.assert_error(401, "invalid_credentials");
+        // Each answer says what is left (IETF RateLimit header fields).
+        for failed in 1..=10 {
+            let reply = app.login_reply(&org.super_email, "wrong password").await;
+            reply.assert_error(401, "invalid_credentials");
+            assert_eq!(reply.header("ratelimit-policy").as_deref(), Some("\"login\";q=10;w=900"));
+            let left = reply.header("ratelimit").unwrap();
+            assert!(left.starts_with(&format!("\"login\";r={};t=", 10 - failed)), "{left} after {failed}");
         }
         for password in ["wrong password", PASSWORD] {
             let reply = app.login_reply(&org.super_email, password).await;
             reply.assert_error(429, "too_many_requests");
             let wait: u64 = reply.header("retry-after").unwrap().parse().unwrap();
             assert!((1..=900).contains(&wait), "retry after {wait}");
+            assert_eq!(reply.header("ratelimit"), Some(format!("\"login\";r=0;t={wait}")));
         }
         // Unknown accounts are throttled the same way: no hint that they do not exist.
         for _ in 0..10 {

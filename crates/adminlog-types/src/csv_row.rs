@@ -131,7 +131,7 @@ pub fn csv_cells(event: &Event) -> [String; 6] {
         neutralise_formula(&event.admin_email).into_owned(),
         neutralise_formula(&event.user_email).into_owned(),
         neutralise_formula(&event.user_name).into_owned(),
-        neutralise_formula(event.domain_name.as_deref().unwrap_or("")).into_owned(),
+        neutralise_formula(&event.domain_name).into_owned(),
     ]
 }
 
@@ -178,7 +178,7 @@ mod tests {
             admin_email: String::new(),
             user_email: String::new(),
             user_name: user_name.into(),
-            domain_name: (!domain.is_empty()).then(|| domain.into()),
+            domain_name: domain.into(),
             source: Source::Api,
             recorded_by: crate::RecordedBy::ApiKey { id: 3, name: Some("SIEM".into()) },
             received_at: datetime!(2016-06-09 13:59:25.5 UTC),

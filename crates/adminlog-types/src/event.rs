@@ -84,7 +84,9 @@ pub struct Event {
     pub admin_email: String,
     pub user_email: String,
     pub user_name: String,
-    pub domain_name: Option<String>,
+    /// Like the other texts, empty when not given (never null), as in the
+    /// CSV export and the evidence file.
+    pub domain_name: String,
     pub source: Source,
     /// Who stored it (the server's record, not the sender's claim).
     pub recorded_by: RecordedBy,

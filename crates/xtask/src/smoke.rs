@@ -8,6 +8,7 @@ use crate::{http, root, server, step, step_within, tools};
 
 const CONTRACT_EMAIL: &str = "contract@contract.example";
 const CONTRACT_PASSWORD: &str = "contract-run-password";
+const CLIENT_EMAIL: &str = "client@generated.example";
 
 /// Fixed so a failure reproduces.
 const SEED: &str = "20261126";
@@ -35,7 +36,15 @@ pub fn contract_checks() -> Result<(), String> {
             .arg(&database)
             .env("ADMINLOG_PASSWORD", CONTRACT_PASSWORD),
     )?;
+    step(
+        "an organization of its own for the generated client",
+        Command::new(&adminlog)
+            .args(["create-admin", "--org", "Generated client", "--email", CLIENT_EMAIL, "--database-url"])
+            .arg(&database)
+            .env("ADMINLOG_PASSWORD", CONTRACT_PASSWORD),
+    )?;
     let server = server::start(&adminlog, &work, &database, &[])?;
+    generated_client_round_trip(&spec, &work, &server.addr)?;
     let credentials = format!(r#"{{"email":"{CONTRACT_EMAIL}","password":"{CONTRACT_PASSWORD}"}}"#);
     let (status, body) = http::request(&server.addr, "POST", "/api/v1/auth/login", None, &credentials)?;
     let token = http::json_string(&body, "token").ok_or(format!("login failed ({status}): {body}"))?;
@@ -84,5 +93,39 @@ pub fn contract_checks() -> Result<(), String> {
             .args(["--report", "junit", "--report-dir"])
             .arg(work.join("report")),
         Some(TIME_BOUND),
+    )
+}
+
+/// Generates a Python client from the spec with openapi-python-client, as
+/// an integrator would, and runs a round trip with it
+/// (`generated_client.py`). Every operation and schema must make it into
+/// the client: a generator warning fails the check.
+fn generated_client_round_trip(spec: &std::path::Path, work: &std::path::Path, addr: &str) -> Result<(), String> {
+    let bin = tools::client_generator()?;
+    let out = work.join("generated");
+    let _ = std::fs::remove_dir_all(&out);
+    // The generator formats its output with the ruff of its environment.
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    println!("\n==> a Python client generated from the spec (openapi-python-client)");
+    let generated = Command::new(bin.join("openapi-python-client"))
+        .args(["generate", "--meta", "none", "--path"])
+        .arg(spec)
+        .arg("--output-path")
+        .arg(out.join("adminlog_client"))
+        .env("PATH", &path)
+        .output()
+        .map_err(|e| format!("cannot run openapi-python-client: {e}"))?;
+    let said = format!("{}{}", String::from_utf8_lossy(&generated.stdout), String::from_utf8_lossy(&generated.stderr));
+    if !generated.status.success() || said.to_lowercase().contains("warning") || said.contains("Unable to") {
+        return Err(format!("the client generator did not take the whole spec:\n{said}"));
+    }
+    step(
+        "a round trip with the generated client",
+        Command::new(bin.join("python"))
+            .arg(root().join("crates/xtask/src/generated_client.py"))
+            .env("PYTHONPATH", &out)
+            .env("ADMINLOG_URL", format!("http://{addr}"))
+            .env("ADMINLOG_EMAIL", CLIENT_EMAIL)
+            .env("ADMINLOG_PASSWORD", CONTRACT_PASSWORD),
     )
 }

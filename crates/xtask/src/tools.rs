@@ -16,6 +16,10 @@ const CARGO_FUZZ_VERSION: &str = "0.13.1";
 /// The Python packages of the contract checks, pinned.
 const PYTHON_PACKAGES: &[&str] = &["schemathesis==4.32.5", "openapi-spec-validator==0.9.0"];
 
+/// A client generator as integrators use it, and what its clients need to
+/// run; an environment of its own, so its pins never fight the checks'.
+const CLIENT_GENERATOR_PACKAGES: &[&str] = &["openapi-python-client==0.29.1", "python-dateutil==2.9.0.post0"];
+
 pub fn ensure_wasm_target() -> Result<(), String> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
@@ -28,12 +32,22 @@ pub fn ensure_wasm_target() -> Result<(), String> {
     step("install the wasm32 target", Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
 }
 
-/// A virtual environment with the pinned packages; returns its `bin/`.
+/// A virtual environment with the contract checks' pinned packages; returns
+/// its `bin/`.
 pub fn python_tools() -> Result<PathBuf, String> {
-    let venv = target_dir().join("tools").join("venv");
+    python_environment("venv", PYTHON_PACKAGES)
+}
+
+/// The client generator's environment; returns its `bin/`.
+pub fn client_generator() -> Result<PathBuf, String> {
+    python_environment("venv-client-generator", CLIENT_GENERATOR_PACKAGES)
+}
+
+fn python_environment(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
+    let venv = target_dir().join("tools").join(name);
     let bin = venv.join("bin");
     let marker = venv.join("installed.txt");
-    let wanted = PYTHON_PACKAGES.join("\n");
+    let wanted = packages.join("\n");
     if std::fs::read_to_string(&marker).is_ok_and(|text| text == wanted) {
         return Ok(bin);
     }
@@ -44,7 +58,7 @@ pub fn python_tools() -> Result<PathBuf, String> {
         "install pinned Python tools",
         Command::new(bin.join("python"))
             .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-            .args(PYTHON_PACKAGES),
+            .args(packages),
     )?;
     std::fs::write(&marker, wanted).map_err(|e| e.to_string())?;
     Ok(bin)

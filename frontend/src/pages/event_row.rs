@@ -49,7 +49,7 @@ pub fn EventRow(event: Event, zone: String) -> impl IntoView {
             <td data-label="Administrator">{event.admin_email}</td>
             <td data-label="User email">{event.user_email}</td>
             <td data-label="User name">{event.user_name}</td>
-            <td data-label="Domain">{event.domain_name.unwrap_or_default()}</td>
+            <td data-label="Domain">{event.domain_name.clone()}</td>
             <td data-label="Source">{source_text(event.source)}</td>
             <td data-label="Recorded by">
                 <span class=recorded_by_class(&event.recorded_by) title=recorded_by_text(&event.recorded_by)>
@@ -101,7 +101,7 @@ fn detail_list(event: &Event, notes: &[String], zone: &str) -> impl IntoView {
                     <dt>"Administrator email"</dt><dd>{shown(&event.admin_email)}</dd>
                     <dt>"User email"</dt><dd>{shown(&event.user_email)}</dd>
                     <dt>"User name"</dt><dd>{shown(&event.user_name)}</dd>
-                    <dt>"Domain"</dt><dd>{shown(event.domain_name.as_deref().unwrap_or_default())}</dd>
+                    <dt>"Domain"</dt><dd>{shown(&event.domain_name)}</dd>
                     <dt>"Source"</dt>
                     <dd>{format!("{} ({})", source_text(event.source), event.source.as_str())}</dd>
                 </dl>

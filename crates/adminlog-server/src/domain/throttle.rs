@@ -79,6 +79,45 @@ impl Limit {
     }
 }
 
+/// What is left of a counter after an attempt, as `RateLimit` headers say
+/// it: its limit and window, the attempts left, seconds until it resets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: i64,
+    pub window_secs: u64,
+    pub remaining: i64,
+    pub reset_secs: u64,
+}
+
+impl Limit {
+    pub fn quota(&self, count: Count, now_micros: i64) -> Quota {
+        let reset = count.window_start.saturating_add(self.window_micros).saturating_sub(now_micros).max(0);
+        Quota {
+            limit: self.attempts,
+            window_secs: u64::try_from(self.window_micros / 1_000_000).unwrap_or(0),
+            remaining: (self.attempts - count.attempts).max(0),
+            reset_secs: u64::try_from(reset).unwrap_or(0).div_ceil(1_000_000),
+        }
+    }
+}
+
+impl Quota {
+    /// The one of two counters that runs out first.
+    pub fn tighter(self, other: Quota) -> Quota {
+        if (other.remaining, std::cmp::Reverse(other.reset_secs)) < (self.remaining, std::cmp::Reverse(self.reset_secs))
+        {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// After a successful login gave its attempt back.
+    pub fn refunded(self) -> Quota {
+        Quota { remaining: (self.remaining + 1).min(self.limit), ..self }
+    }
+}
+
 /// Device tokens: `<device id>.<MAC>`, the MAC binding the id to one email
 /// address under the server's secret. Not a credential: it only chooses
 /// which counter an attempt spends.
@@ -123,6 +162,20 @@ impl DeviceTokens {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quota_is_the_tightest_counter_and_a_success_gives_its_attempt_back() {
+        let now = 100 * MINUTE;
+        let device = PER_DEVICE.quota(Count { window_start: now - 5 * MINUTE, attempts: 3 }, now);
+        assert_eq!(device, Quota { limit: 5, window_secs: 900, remaining: 2, reset_secs: 600 });
+        let address = PER_CLIENT_ADDRESS.quota(Count { window_start: now, attempts: 60 }, now);
+        assert_eq!(address.remaining, 0, "never below zero");
+        assert_eq!(device.tighter(address), address);
+        assert_eq!(address.tighter(device), address);
+        assert_eq!(device.refunded().remaining, 3);
+        let full = PER_DEVICE.quota(Count { window_start: now, attempts: 0 }, now);
+        assert_eq!(full.refunded().remaining, 5, "never above the limit");
+    }
 
     #[test]
     fn allows_up_to_the_limit_then_says_when_the_window_ends() {

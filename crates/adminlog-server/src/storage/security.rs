@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::schema::{login_attempts, revoked_tokens, settings};
 use super::{on_any, AnyConn, Db, StorageResult};
-use crate::domain::throttle::{Bucket, Count, LONGEST_WINDOW_MICROS};
+use crate::domain::throttle::{Bucket, Count, Quota, LONGEST_WINDOW_MICROS};
 
 impl Db {
     /// Removes stored settings, such as secrets older versions kept here.
@@ -45,9 +45,13 @@ impl Db {
 
     /// Counts one login attempt in each bucket, atomically (one upsert per
     /// counter, in one transaction), and says how long to wait when any
-    /// bucket is over its limit. Counting comes first, so parallel attempts
-    /// see each other.
-    pub fn reserve_login_attempt(&self, buckets: &[Bucket], now_micros: i64) -> StorageResult<Option<u64>> {
+    /// bucket is over its limit, and what is left of the tightest one.
+    /// Counting comes first, so parallel attempts see each other.
+    pub fn reserve_login_attempt(
+        &self,
+        buckets: &[Bucket],
+        now_micros: i64,
+    ) -> StorageResult<(Option<u64>, Option<Quota>)> {
         self.write(|conn| {
             let forget_before = now_micros - LONGEST_WINDOW_MICROS;
             on_any!(conn, |c| diesel::delete(
@@ -55,6 +59,7 @@ impl Db {
             )
             .execute(c))?;
             let mut wait: Option<u64> = None;
+            let mut quota: Option<Quota> = None;
             for bucket in buckets {
                 let window_ended = now_micros - bucket.limit.window_micros;
                 let query = match conn {
@@ -70,8 +75,10 @@ impl Db {
                 if let Some(seconds) = bucket.limit.retry_after(count, now_micros) {
                     wait = Some(wait.map_or(seconds, |w| w.max(seconds)));
                 }
+                let left = bucket.limit.quota(count, now_micros);
+                quota = Some(quota.map_or(left, |q| q.tighter(left)));
             }
-            Ok(wait)
+            Ok((wait, quota))
         })
     }
 

@@ -123,7 +123,7 @@ pub async fn export_evidence(
         org_id,
         caller.export_record(),
         HttpResponse::Ok(),
-        "application/x-ndjson",
+        super::negotiated(&req, &["application/x-ndjson", "application/octet-stream"]),
         &filename,
         // The checkpoint was signed before the record: the file ends there.
         move |db, sender| stream_evidence(db, org_id, &header, sender),

@@ -92,6 +92,23 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| ApiError::InvalidRequest(format!("the body is not valid JSON for this endpoint: {e}")))
 }
 
+/// The first of `offered` (media types, the preferred first) that the
+/// request's `Accept` names with a weight above zero; the first otherwise.
+/// Lets generated clients that know only `application/octet-stream` or
+/// `text/*` ask for a download in a type they can read.
+pub fn negotiated<'a>(req: &actix_web::HttpRequest, offered: &[&'a str]) -> &'a str {
+    let accept = req.headers().get(actix_web::http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let named = |media: &str| {
+        accept.split(',').any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let matches = parts.next().is_some_and(|m| m.eq_ignore_ascii_case(media));
+            let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
+            matches && !refused
+        })
+    };
+    offered.iter().copied().find(|media| named(media)).unwrap_or(offered[0])
+}
+
 /// An `{id}` path segment. Checked after authorization, so a caller without
 /// access learns nothing from the id's shape.
 pub fn parse_id(segment: &str) -> Result<i64, ApiError> {

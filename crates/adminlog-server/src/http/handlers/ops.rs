@@ -37,8 +37,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render())
 }
 
-pub async fn openapi_yaml() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/yaml; charset=utf-8").body(OPENAPI_YAML)
+pub async fn openapi_yaml(req: actix_web::HttpRequest) -> HttpResponse {
+    let media = super::negotiated(&req, &["application/yaml", "text/yaml"]);
+    HttpResponse::Ok().content_type(format!("{media}; charset=utf-8")).body(OPENAPI_YAML)
 }
 
 /// A readable, dependency-free view of the contract: an index of operations

@@ -63,17 +63,53 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
     }
     into_result(problems).map_err(ApiError::Validation)?;
     let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let response = blocking(move || authenticate(&state, request, &address)).await?;
-    Ok(HttpResponse::Ok().json(response))
+    let (answer, quota) = blocking(move || {
+        let mut quota = None;
+        let answer = authenticate(&state, request, &address, &mut quota);
+        Ok((answer, quota))
+    })
+    .await?;
+    let mut response = match answer {
+        Ok(signed_in) => HttpResponse::Ok().json(signed_in),
+        Err(error) => actix_web::ResponseError::error_response(&error),
+    };
+    if let Some(quota) = quota {
+        rate_limit_headers(&mut response, quota);
+    }
+    Ok(response)
 }
 
-fn authenticate(state: &AppState, request: LoginRequest, address: &str) -> Result<LoginResponse, ApiError> {
+/// The login's limit as the IETF `RateLimit` header fields state it
+/// (draft-ietf-httpapi-ratelimit-headers): the tightest counter this
+/// attempt spent, its attempts left and the seconds until it resets.
+fn rate_limit_headers(response: &mut HttpResponse, quota: throttle::Quota) {
+    use actix_web::http::header::{HeaderName, HeaderValue};
+    let fields = [
+        ("ratelimit-policy", format!("\"login\";q={};w={}", quota.limit, quota.window_secs)),
+        ("ratelimit", format!("\"login\";r={};t={}", quota.remaining, quota.reset_secs)),
+    ];
+    for (name, value) in fields {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(HeaderName::from_static(name), value);
+        }
+    }
+}
+
+/// Signs in; `quota` gets what is left of the attempts this one spent.
+fn authenticate(
+    state: &AppState,
+    request: LoginRequest,
+    address: &str,
+    quota: &mut Option<throttle::Quota>,
+) -> Result<LoginResponse, ApiError> {
     let now = OffsetDateTime::now_utc();
     let now_micros = to_micros(now);
     let key = email_key(&request.email);
     let device = request.device_token.as_deref().and_then(|token| state.devices.verify(token, &key));
     let buckets = throttle::buckets(&key, device, address);
-    if let Some(retry_after_secs) = state.db.reserve_login_attempt(&buckets, now_micros)? {
+    let (wait, left) = state.db.reserve_login_attempt(&buckets, now_micros)?;
+    *quota = left;
+    if let Some(retry_after_secs) = wait {
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
     let mut candidates = state.db.admins_by_email(&request.email)?;
@@ -101,6 +137,7 @@ fn authenticate(state: &AppState, request: LoginRequest, address: &str) -> Resul
         }
     };
     state.db.refund_login_attempt(&buckets.into_iter().map(|b| b.scope).collect::<Vec<_>>())?;
+    *quota = quota.map(throttle::Quota::refunded);
     let issued = state.tokens.issue(admin.org_id, admin.id, now);
     state.db.append_events(admin.org_id, &[EventDraft::now(Action::LOG_IN, &admin.email, Source::AdminPanel)])?;
     let tenant = state.db.tenant(admin.org_id)?;

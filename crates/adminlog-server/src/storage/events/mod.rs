@@ -287,7 +287,7 @@ fn to_events(
                 admin_email: text(row.admin_term),
                 user_email: text(row.user_email_term),
                 user_name: text(row.user_name_term),
-                domain_name: row.domain_term.map(|id| text(Some(id))),
+                domain_name: text(row.domain_term),
                 source: if row.source == SOURCE_API { Source::Api } else { Source::AdminPanel },
             })
         })
