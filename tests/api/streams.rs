@@ -315,12 +315,22 @@ async fn a_stalled_or_vanished_receiver_is_retried_until_it_answers(backend: Bac
     let org = app.org("Acme", Plan::Professional).await;
     let key = app.api_key(&org, &["logs:write", "logs:read"]).await;
     let receiver = Receiver::start().await;
-    receiver.set_mode(Mode::Hang);
+    // Nothing listens: the connection is refused.
+    receiver.close();
     let created = app.post("/api/v1/streams", &org.token, json!({"url": receiver.url})).await;
     let id = created.json()["id"].as_i64().unwrap();
     app.ingest(&key, events(4, "held")).await;
-    let hung =
-        wait_for_status(&app, &org.token, id, "a dropped connection on record", |s| s["last_error"].is_string()).await;
+    let refused = wait_for_status(&app, &org.token, id, "a refused connection on record", |s| {
+        s["last_error"].as_str().is_some_and(|e| e.contains("could not connect"))
+    })
+    .await;
+    // Listening again, but dropping each connection without an answer.
+    receiver.set_mode(Mode::Hang);
+    receiver.reopen().await;
+    let hung = wait_for_status(&app, &org.token, id, "a dropped connection on record", |s| {
+        s["last_error"].is_string() && s["last_error"] != refused["last_error"]
+    })
+    .await;
     receiver.set_mode(Mode::Stall);
     let stalled = wait_for_status(&app, &org.token, id, "a timeout on record", |s| {
         s["last_error"].as_str().is_some_and(|e| e.contains("did not answer"))
@@ -361,7 +371,86 @@ async fn a_replay_resends_exactly_the_events_after_its_id(backend: Backend) {
     );
 }
 
+/// A private CA and a certificate it issued for 127.0.0.1, made with the
+/// openssl command: (CA certificate, leaf certificate, leaf key).
+fn private_ca(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let run = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("the openssl command (Debian package openssl) makes the test certificates");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=adminlog test CA"],
+    ]
+    .concat());
+    run(&[&["req"][..], &ec, &["-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1"]].concat());
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    (dir.join("ca.pem"), dir.join("leaf.pem"), dir.join("leaf.key"))
+}
+
+async fn https_receivers_must_chain_to_a_root_the_server_trusts(backend: Backend) {
+    let dir = std::env::temp_dir().join(format!("adminlog-tls-{backend:?}-{}", std::process::id()));
+    let (ca, leaf, leaf_key) = private_ca(&dir);
+    let trusting = spawn_configured(backend, |settings| settings.stream_ca_file = Some(ca.clone())).await;
+    let Some(trusting) = trusting else { return };
+    let Some(stranger) = spawn_app(backend).await else { return };
+    for (app, trusted) in [(&trusting, true), (&stranger, false)] {
+        let receiver = Receiver::start_tls(&leaf, &leaf_key).await;
+        assert!(receiver.url.starts_with("https://"));
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        let created = app.post("/api/v1/streams", &org.token, json!({"url": receiver.url})).await;
+        created.assert_status(201);
+        let stream = created.json();
+        receiver.set_key(VerifyKey::Secret(stream["secret"].as_str().unwrap().to_owned()));
+        let id = stream["id"].as_i64().unwrap();
+        let sent = app.ingest(&key, events(2, "over tls")).await;
+        if trusted {
+            receiver.wait_for(PATIENCE, "both events over TLS", |_| receiver.accepted_event_ids().len() >= 2).await;
+            assert_eq!(receiver.accepted_event_ids(), sent);
+            assert_eq!(receiver.refused_signatures(), 0);
+        } else {
+            let status =
+                wait_for_status(app, &org.token, id, "a certificate refused", |s| s["last_error"].is_string()).await;
+            let error = status["last_error"].as_str().unwrap();
+            assert!(error.to_lowercase().contains("certificate"), "{error}");
+            assert!(receiver.deliveries().is_empty(), "nothing is sent to a receiver whose certificate is not trusted");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 for_both_backends!(
+    https_receivers_must_chain_to_a_root_the_server_trusts,
     management_is_checked_logged_and_kept_to_the_organization,
     no_allowed_receiver_means_no_stream,
     every_matching_event_arrives_once_in_order_and_signed,

@@ -251,6 +251,7 @@ pub async fn spawn_configured(backend: Backend, adjust: impl FnOnce(&mut Setting
         checkpoint_interval: None,
         // Test receivers listen on loopback; nothing else is allowed.
         stream_allow: AllowList::parse("127.0.0.1/32").expect("a valid list"),
+        stream_ca_file: None,
     };
     adjust(&mut settings);
     let running = app::start(&settings).expect("server starts");

@@ -10,8 +10,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 
 /// How the receiver answers the next deliveries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,22 +67,82 @@ struct Shared {
 
 pub struct Receiver {
     pub url: String,
+    address: std::net::SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shared: Arc<Mutex<Shared>>,
+    accepting: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Receiver {
     /// Starts listening on 127.0.0.1, accepting until told otherwise.
     pub async fn start() -> Receiver {
+        Receiver::listen(None).await
+    }
+
+    /// The same over TLS, with this certificate chain and key (PEM files).
+    pub async fn start_tls(chain: &std::path::Path, key: &std::path::Path) -> Receiver {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(chain).expect("a PEM chain").map(|c| c.expect("a certificate")).collect();
+        let key = PrivateKeyDer::from_pem_file(key).expect("a PEM key");
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("a certificate and its key");
+        Receiver::listen(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+    }
+
+    async fn listen(tls: Option<tokio_rustls::TlsAcceptor>) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-        let url = format!("http://{}/hooks/adminlog", listener.local_addr().expect("address"));
+        let address = listener.local_addr().expect("address");
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let shared = Arc::new(Mutex::new(Shared { mode: Some(Mode::Accept), ..Shared::default() }));
-        let serving = shared.clone();
-        tokio::spawn(async move {
+        let receiver = Receiver {
+            url: format!("{scheme}://{address}/hooks/adminlog"),
+            address,
+            tls,
+            shared,
+            accepting: Mutex::new(None),
+        };
+        receiver.accept_on(listener);
+        receiver
+    }
+
+    fn accept_on(&self, listener: TcpListener) {
+        let (serving, tls) = (self.shared.clone(), self.tls.clone());
+        let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, serving.clone()));
+                let (serving, tls) = (serving.clone(), tls.clone());
+                tokio::spawn(async move {
+                    match tls {
+                        Some(tls) => {
+                            if let Ok(stream) = tls.accept(stream).await {
+                                serve(stream, serving).await;
+                            }
+                        }
+                        None => serve(stream, serving).await,
+                    }
+                });
             }
         });
-        Receiver { url, shared }
+        *self.accepting.lock().unwrap() = Some(task);
+    }
+
+    /// Stops listening: connections are refused until [`Receiver::reopen`].
+    pub fn close(&self) {
+        if let Some(task) = self.accepting.lock().unwrap().take() {
+            task.abort();
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn reopen(&self) {
+        let listener = TcpListener::bind(self.address).await.expect("the same port again");
+        self.accept_on(listener);
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -130,7 +190,7 @@ impl Receiver {
     }
 }
 
-async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) {
+async fn serve(mut stream: impl AsyncRead + AsyncWrite + Unpin, shared: Arc<Mutex<Shared>>) {
     let mode = shared.lock().unwrap().mode.unwrap_or(Mode::Accept);
     let Some((headers, body)) = read_request(&mut stream).await else { return };
     let header = |name: &str| {
@@ -165,9 +225,11 @@ async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) {
     let _ = stream
         .write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes())
         .await;
+    // TLS: a close_notify, so the client reads a whole answer.
+    let _ = stream.shutdown().await;
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+async fn read_request(stream: &mut (impl AsyncRead + Unpin)) -> Option<(Vec<(String, String)>, Vec<u8>)> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {

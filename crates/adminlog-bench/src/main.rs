@@ -367,6 +367,7 @@ fn server_settings(url: &DatabaseUrl, options: &Options) -> Settings {
         checkpoint_reuse: std::time::Duration::from_secs(60),
         checkpoint_interval: None,
         stream_allow: adminlog_server::domain::outbound::AllowList::parse("127.0.0.1").expect("a valid list"),
+        stream_ca_file: None,
     }
 }
 

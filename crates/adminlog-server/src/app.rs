@@ -54,6 +54,9 @@ pub struct Settings {
     /// Where push streams may deliver (`ADMINLOG_STREAM_ALLOW`); empty:
     /// nowhere.
     pub stream_allow: AllowList,
+    /// PEM root certificates that https receivers may also chain to (a
+    /// private CA), besides the WebPKI roots.
+    pub stream_ca_file: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -126,7 +129,8 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         .checkpoint_interval
         .map(|every| housekeeping::start_checkpoint_timer(db.clone(), signer.clone(), every));
     let stream_master_key = signing_key::derive_key(&secret, "adminlog stream keys v1");
-    let receivers = Receivers::new(Arc::new(settings.stream_allow.clone())).map_err(StartError::Delivery)?;
+    let receivers = Receivers::new(Arc::new(settings.stream_allow.clone()), settings.stream_ca_file.as_deref())
+        .map_err(StartError::Delivery)?;
     let delivery = delivery::start(Deliveries {
         db: db.clone(),
         master_key: stream_master_key,

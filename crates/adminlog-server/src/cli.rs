@@ -83,6 +83,10 @@ enum Command {
         /// commas. Empty (the default): nowhere, so no stream can be created.
         #[arg(long, env = "ADMINLOG_STREAM_ALLOW", default_value = "")]
         stream_allow: String,
+        /// A PEM file of root certificates that https receivers may also
+        /// chain to (a private CA), besides the usual public roots.
+        #[arg(long, env = "ADMINLOG_STREAM_CA_FILE")]
+        stream_ca_file: Option<std::path::PathBuf>,
         /// Create the demo organization first if it does not exist yet.
         #[arg(long)]
         demo: bool,
@@ -188,6 +192,7 @@ fn run(command: Command) -> Result<(), String> {
             checkpoint_interval_secs,
             checkpoint_reuse_secs,
             stream_allow,
+            stream_ca_file,
             demo,
             demo_events,
         } => {
@@ -206,6 +211,7 @@ fn run(command: Command) -> Result<(), String> {
                 checkpoint_interval: (checkpoint_interval_secs > 0)
                     .then(|| std::time::Duration::from_secs(checkpoint_interval_secs)),
                 stream_allow: AllowList::parse(&stream_allow).map_err(|e| format!("ADMINLOG_STREAM_ALLOW: {e}"))?,
+                stream_ca_file,
             };
             if demo {
                 let db = app::open_database(&settings.database, 2).map_err(|e| e.to_string())?;

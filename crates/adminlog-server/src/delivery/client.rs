@@ -37,8 +37,22 @@ pub struct Receivers {
 }
 
 impl Receivers {
-    pub fn new(allow: Arc<AllowList>) -> Result<Receivers, String> {
-        let client = reqwest::Client::builder()
+    /// `extra_roots`: a PEM file of root certificates https receivers may
+    /// also chain to.
+    pub fn new(allow: Arc<AllowList>, extra_roots: Option<&std::path::Path>) -> Result<Receivers, String> {
+        let mut builder = reqwest::Client::builder();
+        if let Some(path) = extra_roots {
+            let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let roots = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("{} holds no PEM certificates: {e}", path.display()))?;
+            if roots.is_empty() {
+                return Err(format!("{} holds no PEM certificates", path.display()));
+            }
+            for root in roots {
+                builder = builder.add_root_certificate(root);
+            }
+        }
+        let client = builder
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(ANSWER_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
