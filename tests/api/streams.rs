@@ -449,7 +449,31 @@ async fn https_receivers_must_chain_to_a_root_the_server_trusts(backend: Backend
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A stream reads the log: an organization moved to a plan without the log
+/// gets nothing pushed until it can read the log again.
+async fn a_plan_without_the_log_pushes_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    let org = app.org("Acme", Plan::Professional).await;
+    let key = app.api_key(&org, &["logs:write"]).await;
+    let receiver = Receiver::start().await;
+    let created = app.post("/api/v1/streams", &org.token, json!({"url": receiver.url})).await;
+    created.assert_status(201);
+    app.ingest(&key, events(1, "professional")).await;
+    receiver.wait_for(PATIENCE, "the first event", |d| !d.is_empty()).await;
+    let db = app.db.clone();
+    let org_id = org.id;
+    tokio::task::spawn_blocking(move || db.set_plan(org_id, Plan::Starter)).await.unwrap().unwrap();
+    let held_back = app.ingest(&key, events(2, "starter")).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(receiver.accepted_event_ids().len(), 1, "nothing pushed on the starter plan");
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || db.set_plan(org_id, Plan::Business)).await.unwrap().unwrap();
+    receiver.wait_for(PATIENCE, "the held-back events", |_| receiver.accepted_event_ids().len() >= 3).await;
+    assert_eq!(receiver.accepted_event_ids()[1..], held_back[..]);
+}
+
 for_both_backends!(
+    a_plan_without_the_log_pushes_nothing,
     https_receivers_must_chain_to_a_root_the_server_trusts,
     management_is_checked_logged_and_kept_to_the_organization,
     no_allowed_receiver_means_no_stream,

@@ -498,9 +498,11 @@ fn run_backend(backend: Backend, dataset: Dataset, options: &Options) -> Result<
     report.shapes = shapes::measure_all(&context, options.iterations)?;
     report.export = Some(measure::export(&context)?);
     report.feed = Some(feed::measure(&context, options.iterations)?);
+    report.concurrency = Some(measure::concurrency(&context, Duration::from_secs(options.concurrency_seconds))?);
+    // After the read-only measurements: it adds events (20,000 of one action
+    // at the default length), as ingestion and the burst below do.
     let push_key = write_key(&base, &context.token, "bench push")?;
     report.push = Some(push::measure(&context, &push_key, options.push_seconds)?);
-    report.concurrency = Some(measure::concurrency(&context, Duration::from_secs(options.concurrency_seconds))?);
     report.ingest = Some(measure::ingest(&context, options.ingest_events)?);
     // Last, so it changes no other figure: then the shapes at once, with
     // nobody refreshing statistics.

@@ -167,7 +167,9 @@ impl StreamTask {
                 blocking(move || db.hold_stream(org_id, id, &owner, now, micros(RENEW_BELOW), now + micros(LEASE)))
                     .await?
                     .ok_or(Stop::LetGo)?;
-            if state.paused || state.disabled_at.is_some() || state.next_attempt_at > now {
+            let db = deliveries.db.clone();
+            let reads_the_log = blocking(move || db.tenant(org_id)).await?.plan.can_view_logs();
+            if !reads_the_log || state.paused || state.disabled_at.is_some() || state.next_attempt_at > now {
                 let (db, owner) = (deliveries.db.clone(), deliveries.owner.clone());
                 blocking(move || db.release_stream(org_id, id, &owner)).await?;
                 return Err(Stop::LetGo);

@@ -145,4 +145,4 @@ diesel::table! {
 diesel::joinable!(administrators -> organizations (org_id));
 diesel::joinable!(api_keys -> organizations (org_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, administrators, api_keys, revoked_tokens);
-diesel::allow_tables_to_appear_in_same_query!(streams, stream_states);
+diesel::allow_tables_to_appear_in_same_query!(streams, stream_states, organizations);

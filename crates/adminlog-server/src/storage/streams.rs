@@ -13,10 +13,19 @@ use super::schema::{organizations, stream_states, streams};
 use super::{on_any, AnyConn, Db, StorageError, StorageResult};
 use crate::domain::ingest::EventDraft;
 
-/// The streams due for delivery at `now` that no live process holds.
+/// The streams due for delivery at `now` that no live process holds, of
+/// organizations whose plan lets them read the log (a downgraded one's
+/// streams wait).
 macro_rules! claimable {
     ($now:expr) => {
         stream_states::table
+            .filter(
+                stream_states::org_id.eq_any(
+                    organizations::table
+                        .filter(organizations::plan.eq_any(plans_reading_the_log()))
+                        .select(organizations::id),
+                ),
+            )
             .filter(stream_states::paused.eq(false))
             .filter(stream_states::disabled_at.is_null())
             .filter(stream_states::next_attempt_at.le($now))
@@ -141,6 +150,10 @@ fn record_in(conn: &mut AnyConn<'_>, org_id: i64, id: i64) -> StorageResult<Opti
     let Some(config) = config_in(conn, org_id, id)? else { return Ok(None) };
     let state = state_in(conn, org_id, id)?.ok_or(StorageError::NotFound)?;
     Ok(Some(StreamRecord { config, state }))
+}
+
+fn plans_reading_the_log() -> Vec<&'static str> {
+    adminlog_types::Plan::ALL.iter().filter(|plan| plan.can_view_logs()).map(|plan| plan.as_str()).collect()
 }
 
 impl Db {
