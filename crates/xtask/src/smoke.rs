@@ -27,22 +27,18 @@ pub fn contract_checks() -> Result<(), String> {
         "demo data for the smoke test",
         Command::new(&adminlog).args(["demo", "--events", "3000", "--database-url"]).arg(&database),
     )?;
-    // The run gets an organization of its own, so nothing it does (removing
-    // administrators, revoking keys, failing logins) touches the demo's.
-    step(
-        "an organization of its own for the contract run",
-        Command::new(&adminlog)
-            .args(["create-admin", "--org", "Contract run", "--email", CONTRACT_EMAIL, "--database-url"])
-            .arg(&database)
-            .env("ADMINLOG_PASSWORD", CONTRACT_PASSWORD),
-    )?;
-    step(
-        "an organization of its own for the generated client",
-        Command::new(&adminlog)
-            .args(["create-admin", "--org", "Generated client", "--email", CLIENT_EMAIL, "--database-url"])
-            .arg(&database)
-            .env("ADMINLOG_PASSWORD", CONTRACT_PASSWORD),
-    )?;
+    // Each run gets an organization of its own, so nothing it does (removing
+    // administrators, revoking keys, failing logins) touches the demo's or
+    // the other's.
+    for (organization, email) in [("Contract run", CONTRACT_EMAIL), ("Generated client", CLIENT_EMAIL)] {
+        step(
+            &format!("the organization \"{organization}\""),
+            Command::new(&adminlog)
+                .args(["create-admin", "--org", organization, "--email", email, "--database-url"])
+                .arg(&database)
+                .env("ADMINLOG_PASSWORD", CONTRACT_PASSWORD),
+        )?;
+    }
     let server = server::start(&adminlog, &work, &database, &[])?;
     generated_client_round_trip(&spec, &work, &server.addr)?;
     let credentials = format!(r#"{{"email":"{CONTRACT_EMAIL}","password":"{CONTRACT_PASSWORD}"}}"#);
