@@ -94,10 +94,13 @@ impl EventRow {
     /// Whether one of the row's four columns points at a term in `wanted`
     /// (indexed by term id, as [`Matches::membership`] builds it).
     pub(super) fn points_at_any(&self, wanted: &[bool]) -> bool {
-        let hit =
-            |id: Option<i64>| id.and_then(|id| usize::try_from(id).ok()).is_some_and(|i| wanted.get(i) == Some(&true));
-        hit(self.admin_term) || hit(self.user_email_term) || hit(self.user_name_term) || hit(self.domain_term)
+        points_at_any([self.admin_term, self.user_email_term, self.user_name_term, self.domain_term], wanted)
     }
+}
+
+/// Whether one of a row's four term ids is `wanted` (indexed by term id).
+pub(super) fn points_at_any(terms: [Option<i64>; 4], wanted: &[bool]) -> bool {
+    terms.into_iter().flatten().any(|id| usize::try_from(id).is_ok_and(|i| wanted.get(i) == Some(&true)))
 }
 
 pub(super) const SOURCE_ADMIN_PANEL: i16 = 0;

@@ -333,6 +333,32 @@ pub(super) fn time_order_rows(
     time_order!(conn, org_id, selection, any_of, EventRow::as_select())
 }
 
+/// What a scan reads of each row: its position (ts, id) and its four term
+/// ids, not the whole row.
+pub(super) type ScanKey = (i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
+/// [`time_order_rows`], positions and term ids only.
+pub(super) fn time_order_terms(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    selection: &EventSelection,
+) -> StorageResult<Vec<ScanKey>> {
+    time_order!(
+        conn,
+        org_id,
+        selection,
+        None::<&Matches>,
+        (
+            events::ts,
+            events::id,
+            events::admin_term,
+            events::user_email_term,
+            events::user_name_term,
+            events::domain_term
+        )
+    )
+}
+
 /// [`time_order_rows`], keys only: counting reads no row.
 pub(super) fn time_order_keys(
     conn: &mut AnyConn<'_>,

@@ -4,8 +4,8 @@
 
 use super::super::terms::TermColumn;
 use super::super::{AnyConn, StorageResult};
-use super::sql::{action_keys, column_keys, each_value_keys, each_value_keys_sqlite, time_order_rows};
-use super::{EventRow, EventSelection};
+use super::sql::{action_keys, column_keys, each_value_keys, each_value_keys_sqlite, rows_by_id, time_order_terms};
+use super::{points_at_any, EventRow, EventSelection};
 use crate::domain::cursor::Position;
 
 /// One part of a keyword's matches, read from one column's index.
@@ -106,8 +106,12 @@ pub(super) fn per_action_keys(
 const FIRST_SCAN_STEP: i64 = 256;
 const LAST_SCAN_STEP: i64 = 16_384;
 
-/// Walks the selection newest first in steps, keeping rows that point at a
-/// term in `wanted`, until the page is full or the log ends.
+/// Walks the selection newest first in steps, keeping the rows that point
+/// at a term in `wanted`, until the page is full or the log ends. Only the
+/// positions and term ids of the rows walked are read; the page's rows are
+/// read whole at the end. Recent rows that do not match (a new sender whose
+/// events lack the keyword) are then cheap to walk past: 20,000 of them
+/// cost a page 30 ms read whole.
 pub(super) fn scan_matching(
     conn: &mut AnyConn<'_>,
     org_id: i64,
@@ -118,15 +122,15 @@ pub(super) fn scan_matching(
     let mut found = Vec::with_capacity(limit);
     let mut step = EventSelection { keyword: None, limit: FIRST_SCAN_STEP, ..selection.clone() };
     while found.len() < limit {
-        let rows = time_order_rows(conn, org_id, &step, None)?;
-        let exhausted = (rows.len() as i64) < step.limit;
-        step.after = rows.last().map(|row| Position { ts_micros: row.ts, id: row.id }).or(step.after);
-        let matching = rows.into_iter().filter(|row| row.points_at_any(wanted));
-        found.extend(matching.take(limit - found.len()));
+        let keys = time_order_terms(conn, org_id, &step)?;
+        let exhausted = (keys.len() as i64) < step.limit;
+        step.after = keys.last().map(|&(ts_micros, id, ..)| Position { ts_micros, id }).or(step.after);
+        let matching = keys.iter().filter(|&&(_, _, a, b, c, d)| points_at_any([a, b, c, d], wanted));
+        found.extend(matching.map(|&(_, id, ..)| id).take(limit - found.len()));
         if exhausted {
             break;
         }
         step.limit = (step.limit * 2).min(LAST_SCAN_STEP);
     }
-    Ok(found)
+    rows_by_id(conn, org_id, &found)
 }
