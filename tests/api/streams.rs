@@ -472,7 +472,39 @@ async fn a_plan_without_the_log_pushes_nothing(backend: Backend) {
     assert_eq!(receiver.accepted_event_ids()[1..], held_back[..]);
 }
 
+/// A replay while a batch is in flight: the old batch's outcome is not
+/// recorded over the replay, and the stream does not wait for its lease to
+/// run out (30 s) before delivering again.
+async fn a_replay_during_a_delivery_is_taken_up_at_once(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    let org = app.org("Acme", Plan::Professional).await;
+    let key = app.api_key(&org, &["logs:write", "logs:read"]).await;
+    let receiver = Receiver::start().await;
+    receiver.set_mode(Mode::Stall);
+    let created = app.post("/api/v1/streams", &org.token, json!({"url": receiver.url})).await;
+    let id = created.json()["id"].as_i64().unwrap();
+    app.ingest(&key, events(3, "stalled")).await;
+    receiver.wait_for(PATIENCE, "the delivery that stalls", |d| !d.is_empty()).await;
+    receiver.set_mode(Mode::Accept);
+    let replayed = app.patch(&format!("/api/v1/streams/{id}"), &org.token, json!({"replay_after": 0})).await;
+    replayed.assert_status(200);
+    // The stall ends at the 10 s answer limit; a lease left behind would
+    // hold the stream until 30 s after its last renewal.
+    let head = *ids_of(&app, &key, "").await.last().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = stream_status(&app, &org.token, id).await;
+        if status["delivered_through"] == head {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not delivered again within 20 s of the replay: {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(receiver.accepted_event_ids(), ids_of(&app, &key, "").await, "the whole log, replayed once");
+}
+
 for_both_backends!(
+    a_replay_during_a_delivery_is_taken_up_at_once,
     a_plan_without_the_log_pushes_nothing,
     https_receivers_must_chain_to_a_root_the_server_trusts,
     management_is_checked_logged_and_kept_to_the_organization,

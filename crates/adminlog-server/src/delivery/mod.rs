@@ -121,7 +121,8 @@ impl Drop for StreamTask {
 /// Why a stream's task stopped; all but a storage error are expected.
 enum Stop {
     /// Another process holds it, it was deleted, paused or disabled, or a
-    /// replay moved it: nothing more for this task to do.
+    /// replay moved it: nothing more for this task to do, and its lease (if
+    /// still this process's) is given up.
     LetGo,
     /// The batch failed; the stream waits out its backoff.
     Failed,
@@ -138,14 +139,19 @@ impl StreamTask {
     async fn run(self, record: StreamRecord) {
         let (org_id, id) = self.key;
         match self.deliver(record).await {
-            Ok(()) | Err(Stop::LetGo) | Err(Stop::Failed) => {}
+            // A failure gave the lease up with its backoff.
+            Ok(()) | Err(Stop::Failed) => return,
+            Err(Stop::LetGo) => {}
             Err(Stop::Storage(error)) => {
                 tracing::warn!(org_id, stream_id = id, %error, "push delivery paused by a database error");
-                let db = self.deliveries.db.clone();
-                let owner = self.deliveries.owner.clone();
-                let _ = blocking(move || db.release_stream(org_id, id, &owner)).await;
             }
         }
+        // Free for the next claim at once, not when the lease runs out (a
+        // replay during a delivery would otherwise wait up to 30 s). Only
+        // this process's own lease is given up.
+        let db = self.deliveries.db.clone();
+        let owner = self.deliveries.owner.clone();
+        let _ = blocking(move || db.release_stream(org_id, id, &owner)).await;
     }
 
     /// Sends batch after batch while the receiver accepts them; waits for
@@ -170,8 +176,6 @@ impl StreamTask {
             let db = deliveries.db.clone();
             let reads_the_log = blocking(move || db.tenant(org_id)).await?.plan.can_view_logs();
             if !reads_the_log || state.paused || state.disabled_at.is_some() || state.next_attempt_at > now {
-                let (db, owner) = (deliveries.db.clone(), deliveries.owner.clone());
-                blocking(move || db.release_stream(org_id, id, &owner)).await?;
                 return Err(Stop::LetGo);
             }
             let mut selection = FeedSelection::new(&filter, state.delivered_through, MAX_STREAM_BATCH as i64);
