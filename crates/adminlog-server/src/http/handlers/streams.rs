@@ -135,7 +135,7 @@ pub async fn update_stream(
         Ok(db.change_stream(caller.tenant.id, id, change, log)?)
     })
     .await
-    .map_err(|error| if matches!(error, ApiError::NotFound(_)) { no_stream(id) } else { error })?;
+    .map_err(|error| naming_the_stream(error, id))?;
     Ok(HttpResponse::Ok().json(to_wire(&state, &record)))
 }
 
@@ -153,8 +153,16 @@ pub async fn delete_stream(
         Ok(db.delete_stream(caller.tenant.id, id, log)?)
     })
     .await
-    .map_err(|error| if matches!(error, ApiError::NotFound(_)) { no_stream(id) } else { error })?;
+    .map_err(|error| naming_the_stream(error, id))?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A storage "not found" said as the stream the caller asked for.
+fn naming_the_stream(error: ApiError, id: i64) -> ApiError {
+    match error {
+        ApiError::NotFound(_) => no_stream(id),
+        other => other,
+    }
 }
 
 fn no_stream(id: i64) -> ApiError {
