@@ -174,6 +174,11 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
     // A request head must arrive within this; bodies have their own deadline
     // (`http::admission`).
     .client_request_timeout(Duration::from_secs(5))
+    // Streamed bodies (exports, evidence) end with small writes: with Nagle's
+    // algorithm on, the last one waited for the client's delayed ACK, 40 ms
+    // per download on a kept-alive connection (63.6 ms for a 10,000-row
+    // export that takes 21 ms).
+    .tcp_nodelay(true)
     .on_connect(connections.on_connect(settings.max_connections_per_address))
     .listen(listener)
     .map_err(|source| StartError::Bind { bind: settings.bind.clone(), source })?
