@@ -322,6 +322,23 @@ fn verify_database(
         println!("(no signing key or --public-key: checkpoints are not checked)");
     }
     let mut broken = 0;
+    let mut damaged = false;
+    match db.file_problems() {
+        Ok(Some(problems)) if problems.is_empty() => println!("database file: ok (SQLite quick_check)"),
+        Ok(Some(problems)) => {
+            damaged = true;
+            println!("database file: DAMAGED, restore it from a backup (SQLite quick_check):");
+            for problem in problems {
+                println!("  {problem}");
+            }
+        }
+        Ok(None) => {}
+        // A file damaged enough to fail the check itself is damaged.
+        Err(error) => {
+            damaged = true;
+            println!("database file: DAMAGED, restore it from a backup: {error}");
+        }
+    }
     for tenant in tenants {
         let check = match &trusted {
             Some(key) => db.verify_signed_chain(tenant.id, key, kept),
@@ -339,10 +356,11 @@ fn verify_database(
             }
         }
     }
-    if broken == 0 {
-        Ok(())
-    } else {
-        Err(format!("{broken} broken chain(s)"))
+    match (damaged, broken) {
+        (false, 0) => Ok(()),
+        (false, n) => Err(format!("{n} broken chain(s)")),
+        (true, 0) => Err("the database file is damaged".to_owned()),
+        (true, n) => Err(format!("the database file is damaged and {n} chain(s) are broken")),
     }
 }
 

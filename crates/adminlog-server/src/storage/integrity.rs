@@ -219,6 +219,26 @@ impl Db {
         })
     }
 
+    /// What SQLite's `quick_check` finds wrong with the database file's
+    /// pages and indexes (empty: sound), up to 20 problems; `None` on
+    /// PostgreSQL, which checks its own pages. The chain proves the events'
+    /// content; this finds the damage the chain cannot see, such as a broken
+    /// index that silently drops rows from filtered pages.
+    pub fn file_problems(&self) -> StorageResult<Option<Vec<String>>> {
+        #[derive(diesel::QueryableByName)]
+        struct Finding {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            quick_check: String,
+        }
+        self.read(|conn| match conn {
+            AnyConn::Sqlite(c) => {
+                let found: Vec<Finding> = diesel::sql_query("PRAGMA quick_check(20)").load(&mut **c)?;
+                Ok(Some(found.into_iter().map(|f| f.quick_check).filter(|line| line != "ok").collect()))
+            }
+            AnyConn::Pg(_) => Ok(None),
+        })
+    }
+
     /// [`Db::verify_chain`] through every stored checkpoint that `trusted`
     /// signed; a checkpoint that does not verify is itself a break.
     /// `kept` are checkpoints an auditor held on to, in case the stored ones
