@@ -3,7 +3,7 @@
 use adminlog_types::Me;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api;
 use crate::pages::{
@@ -183,7 +183,17 @@ fn Shell(children: Children) -> impl IntoView {
             None => String::new(),
         })
     };
+    // The skip link moves focus itself: a `#main` fragment would become
+    // part of the view's URL.
+    let skip_to_main = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        if let Some(main) = document().get_element_by_id("main").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = main.focus();
+        }
+    };
     view! {
+        <a class="skip-link" href="#main" on:click=skip_to_main>"Skip to main content"</a>
         <header class="shell">
             <span class="brand">"Admin Panel"</span>
             <nav aria-label="Sections">
@@ -195,6 +205,6 @@ fn Shell(children: Children) -> impl IntoView {
             <span class="who">{who}</span>
             <button type="button" class="secondary" on:click=sign_out>"Sign out"</button>
         </header>
-        <main>{children()}</main>
+        <main id="main" tabindex="-1">{children()}</main>
     }
 }

@@ -1,20 +1,50 @@
 //! The Admin Logs view lives in the URL: `/admin-logs?from=...&keyword=...`.
 //! A link or a reload shows the same view; Back shows the previous one.
 
-use adminlog_types::{Action, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_PAGE_SIZE};
+use adminlog_types::{Action, LogFilter, LogQuery, Problem, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// Page sizes offered in the page-size menu.
 pub const PAGE_SIZES: [u32; 6] = [25, 50, 100, 250, 500, 1000];
 
-/// The view a URL's query string describes. An unreadable URL shows the
-/// default view and says why.
-pub fn view_from_search(search: &str) -> (LogQuery, Option<String>) {
-    match LogQuery::parse(search.trim_start_matches('?'), QueryKind::Page) {
-        Ok(query) => (query, None),
-        Err(problems) => {
-            let why = problems.iter().map(|p| format!("{} {}", p.field, p.message)).collect::<Vec<_>>().join("; ");
-            (LogQuery::default(), Some(format!("The link's filters could not be read ({why}); showing all events.")))
+/// The view a URL's query string describes, or, for a link that cannot be
+/// read, why in plain sentences. An unreadable link shows nothing rather than
+/// a wider view than it asked for.
+pub fn view_from_search(search: &str) -> Result<LogQuery, String> {
+    let search = search.trim_start_matches('?');
+    LogQuery::parse(search, QueryKind::Page).map_err(|problems| {
+        let mut sentences: Vec<String> = problems.iter().map(|p| plain_sentence(p, search)).collect();
+        sentences.dedup();
+        format!("This link cannot be shown. {}", sentences.join(" "))
+    })
+}
+
+/// One problem of a link as a sentence for a person, not for a programmer.
+fn plain_sentence(problem: &Problem, search: &str) -> String {
+    let value = |name: &str| {
+        form_urlencoded::parse(search.as_bytes())
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let bound = |name: &str| if name == "from" { "start" } else { "end" };
+    match problem.field.as_str() {
+        _ if problem.message.contains("more than once") => format!("It gives “{}” more than once.", problem.field),
+        "from" if problem.message.contains("is after") => {
+            format!("Its start ({}) is after its end ({}).", value("from"), value("to"))
         }
+        field @ ("from" | "to") => format!("Its {} “{}” is not a date.", bound(field), value(field)),
+        "actions" => {
+            let unknown: Vec<String> = form_urlencoded::parse(search.as_bytes())
+                .filter(|(n, _)| n == "actions")
+                .flat_map(|(_, v)| v.split(',').map(|a| a.trim().to_owned()).collect::<Vec<_>>())
+                .filter(|a| !a.is_empty() && a.parse::<Action>().is_err())
+                .map(|a| format!("“{a}”"))
+                .collect();
+            format!("{} is not an action type.", unknown.join(", "))
+        }
+        "keyword" => format!("Its keyword {}.", problem.message),
+        "limit" => format!("Its page size “{}” is not a whole number from 1 to {MAX_PAGE_SIZE}.", value("limit")),
+        other => format!("“{other}” is not a filter of this page."),
     }
 }
 
@@ -118,8 +148,7 @@ mod tests {
             url,
             "/admin-logs?from=2016-06-01&to=2016-06-30&keyword=john+doe&actions=LOG_IN%2CISSUE_TOKEN&limit=100"
         );
-        let (back, problem) = view_from_search(url.split_once('?').unwrap().1);
-        assert_eq!(problem, None);
+        let back = view_from_search(url.split_once('?').unwrap().1).unwrap();
         assert_eq!(back, query);
         // Actions come back in the seed's order whatever order they were picked in.
         assert_eq!(
@@ -137,7 +166,7 @@ mod tests {
 
     #[test]
     fn export_keeps_the_filters_and_drops_paging() {
-        let (query, _) = view_from_search("?from=2016-06-01&keyword=vpn&limit=25&cursor=abc");
+        let query = view_from_search("?from=2016-06-01&keyword=vpn&limit=25&cursor=abc").unwrap();
         assert_eq!(export_api_url(&query.filter), "/api/v1/admin-logs/export?from=2016-06-01&keyword=vpn");
         assert_eq!(export_api_url(&LogFilter::default()), "/api/v1/admin-logs/export");
     }
@@ -147,14 +176,24 @@ mod tests {
         let form =
             FilterForm { from: "2016-06-10".into(), to: "2016-06-01".into(), page_size: 50, ..FilterForm::default() };
         assert!(form.to_query().unwrap_err().contains("after"));
-        let (query, problem) = view_from_search("from=tomorrow&actions=NOPE");
-        assert_eq!(query, LogQuery::default());
-        assert!(problem.unwrap().contains("NOPE"));
+        assert_eq!(
+            view_from_search("from=tomorrow&actions=LOG_IN,NOPE").unwrap_err(),
+            "This link cannot be shown. Its start “tomorrow” is not a date. “NOPE” is not an action type."
+        );
+        assert_eq!(
+            view_from_search("?from=2016-06-10&to=2016-06-01").unwrap_err(),
+            "This link cannot be shown. Its start (2016-06-10) is after its end (2016-06-01)."
+        );
+        assert_eq!(
+            view_from_search("limit=0&color=red&limit=5").unwrap_err(),
+            "This link cannot be shown. Its page size “0” is not a whole number from 1 to 1000. \
+             “color” is not a filter of this page. It gives “limit” more than once."
+        );
     }
 
     #[test]
     fn instants_in_links_show_as_their_utc_day() {
-        let (query, _) = view_from_search("from=2016-06-09T23:30:00-02:00");
+        let query = view_from_search("from=2016-06-09T23:30:00-02:00").unwrap();
         assert_eq!(FilterForm::from_query(&query).from, date!(2016 - 06 - 10).to_string());
     }
 

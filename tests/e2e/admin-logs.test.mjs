@@ -6,7 +6,13 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+
+// axe-core, the accessibility engine, evaluated in the page (the page's CSP
+// does not apply to code the test runs through the browser's protocol).
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
 
 const BASE = process.env.ADMINLOG_E2E_URL;
 const PASSWORD = process.env.ADMINLOG_E2E_PASSWORD;
@@ -96,7 +102,27 @@ async function andWait(page, act) {
   const answered = page.waitForResponse((r) => r.url().includes("/api/v1/admin-logs?") && r.request().method() === "GET");
   await act();
   await answered;
-  await page.locator("p.status", { hasText: "Loading" }).waitFor({ state: "detached" });
+  await page.locator('.results[aria-busy="false"]').waitFor();
+}
+
+/**
+ * Runs axe-core (WCAG 2.2 A and AA, and best practice) on the page as it is
+ * and fails on any violation, naming the rule and the elements; keeps a
+ * screenshot of the state either way.
+ */
+async function assertAccessible(page, state) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `state-${state}.png`), fullPage: true });
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}; at ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(" | ")}`);
+  }, AXE_TAGS);
+  assert.deepEqual(violations, [], `accessibility violations in the ${state} state:\n${violations.join("\n")}`);
+}
+
+/** How far the page scrolls sideways (0: it fits). */
+async function sidewaysOverflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
 async function rows(page) {
@@ -620,4 +646,167 @@ test("the page reads on a phone", async (t) => {
     await page.getByRole("button", { name: "Save role" }).waitFor({ state: "detached" });
     assert.equal(await page.getByLabel(`Role of ${PLAIN_ADMIN}`).inputValue(), "admin");
   }, { viewport: { width: 390, height: 844 } });
+});
+
+test("every state passes an accessibility engine (WCAG 2.2 AA and best practice)", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30");
+    await page.locator("tbody tr").first().waitFor();
+    await assertAccessible(page, "results");
+
+    const toggle = page.getByRole("button", { name: /^Actions/ });
+    await toggle.click();
+    await page.getByLabel("Filter action types").waitFor();
+    await assertAccessible(page, "picker-open");
+    await page.getByLabel("Filter action types").fill("no such action");
+    await page.getByText("No action type matches “no such action”.").waitFor();
+    await page.keyboard.press("Escape");
+
+    await page.getByRole("button", { name: "Details" }).first().click();
+    await assertAccessible(page, "details");
+
+    await andWait(page, async () => { await setFilters(page, { from: "2016-06-01", to: "2016-06-30", keyword: "nobody-has-this" }); await page.getByRole("button", { name: "View" }).click(); });
+    await page.getByRole("status").filter({ hasText: "No events match these filters." }).waitFor();
+    await assertAccessible(page, "empty");
+
+    await page.route("**/api/v1/admin-logs?**", (route) => route.fulfill({
+      status: 503, contentType: "application/json", headers: { "retry-after": "1" },
+      body: JSON.stringify({ error: { code: "unavailable", message: "The database is busy. Try again in a moment." } }),
+    }));
+    await andWait(page, () => page.getByRole("button", { name: "View" }).click());
+    await page.getByRole("alert").filter({ hasText: "The database is busy." }).waitFor();
+    await assertAccessible(page, "error");
+    await page.unroute("**/api/v1/admin-logs?**");
+
+    for (const [tab, heading] of [["Administrators", "Administrators"], ["API keys", "API keys"], ["Push streams", "Push streams"]]) {
+      await page.getByRole("link", { name: tab }).click();
+      await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+      await page.locator('tbody tr, p.status:has-text("No ")').first().waitFor();
+      await assertAccessible(page, tab.toLowerCase().replace(/ /g, "-"));
+    }
+  });
+});
+
+test("errors, empty results and bad links say what happened and offer a way on", async (t) => {
+  await inBrowser(t, async (page) => {
+    // A link that cannot be read is refused in a sentence; nothing is shown rather than everything.
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-10&to=2016-06-01");
+    const refused = page.getByRole("alert").filter({ hasText: "This link cannot be shown." });
+    await refused.waitFor();
+    assert.match(await refused.textContent(), /Its start \(2016-06-10\) is after its end \(2016-06-01\)\./);
+    assert.equal(await page.locator("tbody tr").count(), 0, "no events are shown for a bad link");
+    await assertAccessible(page, "bad-link");
+    await andWait(page, () => refused.getByRole("button", { name: "Clear filters" }).click());
+    assert.equal(new URL(page.url()).search, "");
+    assert.ok((await rows(page)).length > 0);
+    await page.getByRole("status").filter({ hasText: /^Events 1–50, newest first; more on the next pages\.$/ }).waitFor();
+    await page.waitForFunction(() => document.activeElement.id === "result-summary"); // focus moves to the results
+
+    // An empty result offers Clear filters.
+    await andWait(page, async () => { await setFilters(page, { keyword: "nobody-has-this" }); await page.getByRole("button", { name: "View" }).click(); });
+    await page.getByRole("status").filter({ hasText: "No events match these filters." }).waitFor();
+    await andWait(page, () => page.locator(".empty").getByRole("button", { name: "Clear filters" }).click());
+    assert.ok((await rows(page)).length > 0);
+
+    // A failed load offers Retry, which loads the same view again.
+    let failures = 1;
+    await page.route("**/api/v1/admin-logs?**", (route) => failures-- > 0
+      ? route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "unavailable", message: "The database is busy. Try again in a moment." } }) })
+      : route.continue());
+    await andWait(page, () => page.reload());
+    const failed = page.getByRole("alert").filter({ hasText: "The database is busy." });
+    await failed.waitFor();
+    assert.equal(await page.locator("tbody tr").count(), 0, "no stale rows under an error");
+    await andWait(page, () => failed.getByRole("button", { name: "Retry" }).click());
+    assert.ok((await rows(page)).length > 0, "Retry shows the events");
+  });
+});
+
+test("loading keeps the rows on screen and focus where it was", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?to=2015-12-31&limit=25");
+    await page.locator("tbody tr").first().waitFor();
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route("**/api/v1/admin-logs?**", async (route) => { await held; await route.continue(); });
+    const next = page.getByRole("button", { name: "Next" });
+    await next.focus();
+    await page.keyboard.press("Enter");
+    await page.locator('.results[aria-busy="true"] .table-wrap.stale').waitFor();
+    assert.equal((await rows(page)).length, 25, "the page stays while the next one loads");
+    await page.getByRole("status").filter({ hasText: "Loading events…" }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), "Next", "focus stays on Next");
+    const answered = page.waitForResponse((r) => r.url().includes("/api/v1/admin-logs?"));
+    release();
+    await answered;
+    await page.locator('.results[aria-busy="false"]').waitFor();
+    await page.getByRole("status").filter({ hasText: /^Events 26–50, newest first; more on the next pages\.$/ }).waitFor();
+    assert.equal((await rows(page))[0][4], "pager-34");
+  });
+});
+
+test("the action picker fits every screen and closes like a menu", async (t) => {
+  for (const width of [390, 768, 1440]) {
+    await inBrowser(t, async (page) => {
+      await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30");
+      await page.locator("tbody tr").first().waitFor();
+      const toggle = page.getByRole("button", { name: /^Actions/ });
+      await toggle.click();
+      const panel = page.locator("#actions-panel");
+      await panel.waitFor();
+      await page.waitForTimeout(50); // one frame: the panel is moved once laid out
+      const box = await panel.boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= width, `at ${width}px the panel spans ${box.x}..${box.x + box.width}px`);
+      assert.ok(await sidewaysOverflow(page) <= 0, `at ${width}px the page scrolls sideways with the picker open`);
+      const checkbox = await page.locator("#action-LOG_IN").boundingBox();
+      const label = await page.locator('label[for="action-LOG_IN"]').boundingBox();
+      assert.ok(checkbox.width < 40 && label.x - (checkbox.x + checkbox.width) < 24, `at ${width}px the checkbox sits by its label`);
+      if (width === 390) await assertAccessible(page, "phone-picker-open");
+
+      // Escape closes it and gives focus back to its button.
+      await page.getByLabel("Filter action types").focus();
+      await page.keyboard.press("Escape");
+      await panel.waitFor({ state: "hidden" });
+      assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+      assert.ok(await toggle.evaluate((el) => el === document.activeElement), "focus is back on the Actions button");
+
+      // A click outside closes it too.
+      await toggle.click();
+      await panel.waitFor();
+      await page.getByRole("heading", { name: "Admin Logs" }).click();
+      await panel.waitFor({ state: "hidden" });
+    }, { viewport: { width, height: 900 } });
+  }
+});
+
+test("keyboard users can skip to the content and always see where focus is", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30");
+    await page.locator("tbody tr").first().waitFor();
+    await page.keyboard.press("Tab");
+    const skip = page.getByRole("link", { name: "Skip to main content" });
+    assert.ok(await skip.evaluate((el) => el === document.activeElement), "the first Tab reaches the skip link");
+    assert.ok((await skip.boundingBox()).y >= 0, "the skip link is visible when focused");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+    assert.equal(new URL(page.url()).hash, "", "the view's URL is unchanged");
+
+    // The focus ring contrasts at least 3:1 with the page around it.
+    await page.keyboard.press("Tab");
+    const ratio = await page.evaluate(() => {
+      const rgb = (text) => text.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+      const luminance = ([r, g, b]) => {
+        const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+      };
+      const focused = document.activeElement;
+      const ring = luminance(rgb(getComputedStyle(focused).outlineColor));
+      const page = luminance(rgb(getComputedStyle(document.body).backgroundColor === "rgba(0, 0, 0, 0)" ? getComputedStyle(document.documentElement).backgroundColor : getComputedStyle(document.body).backgroundColor));
+      const [hi, lo] = ring > page ? [ring, page] : [page, ring];
+      return { ratio: (hi + 0.05) / (lo + 0.05), style: getComputedStyle(focused).outlineStyle, width: getComputedStyle(focused).outlineWidth };
+    });
+    assert.equal(ratio.style, "solid");
+    assert.ok(parseFloat(ratio.width) >= 2, `the ring is ${ratio.width} wide`);
+    assert.ok(ratio.ratio >= 3, `the focus ring contrasts ${ratio.ratio.toFixed(2)}:1`);
+  });
 });

@@ -1,15 +1,27 @@
 //! The Actions multi-select: every action type with its explanation, a
 //! filter box, select all, clear, and the count selected. Used by the log's
 //! filters and by a new push stream's.
+//!
+//! The panel closes on Escape and on a click outside it, and gives focus
+//! back to its button; it is moved left when it would leave the screen.
 
 use adminlog_types::Action;
+use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Space kept between the open panel and the screen's edge, in CSS pixels.
+const EDGE_MARGIN: f64 = 8.0;
 
 /// `selected` is read, `on_change` gets the new selection.
 #[component]
 pub fn ActionPicker(#[prop(into)] selected: Signal<Vec<Action>>, on_change: Callback<Vec<Action>>) -> impl IntoView {
     let open = RwSignal::new(false);
     let filter = RwSignal::new(String::new());
+    let root = NodeRef::<html::Div>::new();
+    let toggle_button = NodeRef::<html::Button>::new();
+    let panel = NodeRef::<html::Div>::new();
+
     let matches = move |action: &Action| {
         let needle = filter.get().to_lowercase();
         needle.is_empty()
@@ -46,21 +58,60 @@ pub fn ActionPicker(#[prop(into)] selected: Signal<Vec<Action>>, on_change: Call
             }
         })
     };
-    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            open.set(false);
+    let close = move |refocus: bool| {
+        open.set(false);
+        if refocus {
+            if let Some(button) = toggle_button.get_untracked() {
+                let _ = button.focus();
+            }
         }
     };
+    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && open.get_untracked() {
+            // Escape inside a dialog would also close the dialog.
+            ev.stop_propagation();
+            close(true);
+        }
+    };
+    // A press anywhere outside the picker closes it; focus goes where the
+    // press put it, so it is not moved back.
+    let outside = window_event_listener(leptos::ev::pointerdown, move |ev| {
+        if !open.get_untracked() {
+            return;
+        }
+        let inside = match (root.get_untracked(), ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok())) {
+            (Some(root), Some(node)) => root.contains(Some(&node)),
+            _ => false,
+        };
+        if !inside {
+            close(false);
+        }
+    });
+    on_cleanup(move || outside.remove());
+    // Opened near the right edge, the panel would reach past the screen
+    // (and make the page scroll sideways): shift it left until it fits.
+    Effect::new(move |_| {
+        if !open.get() {
+            return;
+        }
+        // After the panel is shown and laid out.
+        request_animation_frame(move || {
+            if let Some(panel) = panel.get_untracked() {
+                fit_on_screen(&panel);
+            }
+        });
+    });
+
     view! {
-        <div class="picker" on:keydown=close_on_escape>
+        <div class="picker" node_ref=root on:keydown=close_on_escape>
             <span class="label" id="actions-label">"Actions"</span>
             <button type="button" class="picker-toggle" aria-haspopup="true" aria-controls="actions-panel"
-                aria-labelledby="actions-label actions-summary"
+                aria-labelledby="actions-label actions-summary" node_ref=toggle_button
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)>
                 <span id="actions-summary">{summary}</span>
             </button>
-            <div id="actions-panel" class="picker-panel" hidden=move || !open.get()>
+            <div id="actions-panel" class="picker-panel" node_ref=panel hidden=move || !open.get()>
                 <div class="picker-tools">
                     <label for="actions-filter" class="visually-hidden">"Filter action types"</label>
                     <input id="actions-filter" type="search" placeholder="Type to filter actions"
@@ -70,24 +121,50 @@ pub fn ActionPicker(#[prop(into)] selected: Signal<Vec<Action>>, on_change: Call
                     <button type="button" class="secondary" on:click=clear>"Clear"</button>
                     <span class="count" aria-live="polite">{move || format!("{} selected", count())}</span>
                 </div>
-                <ul role="group" aria-label="Action types">
-                    {move || Action::ALL.iter().copied().filter(|a| matches(a)).map(|action| {
-                        let id = format!("action-{}", action.as_str());
-                        view! {
-                            <li>
-                                <input type="checkbox" id=id.clone()
-                                    prop:checked=move || selected.with(|s| s.contains(&action))
-                                    on:change:target=move |ev| toggle(action, ev.target().checked())/>
-                                <label for=id>
-                                    <code>{action.as_str()}</code>
-                                    <span>{action.explanation()}</span>
-                                </label>
-                            </li>
+                <fieldset class="picker-options">
+                    <legend class="visually-hidden">"Action types"</legend>
+                    {move || {
+                        let shown: Vec<Action> = Action::ALL.iter().copied().filter(|a| matches(a)).collect();
+                        if shown.is_empty() {
+                            return view! {
+                                <p class="picker-empty" role="status">
+                                    {format!("No action type matches “{}”.", filter.get())}
+                                </p>
+                            }
+                            .into_any();
                         }
-                    }).collect_view()}
-                </ul>
-                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Done"</button>
+                        shown.into_iter().map(|action| {
+                            let id = format!("action-{}", action.as_str());
+                            view! {
+                                <div class="picker-option">
+                                    <input type="checkbox" id=id.clone()
+                                        prop:checked=move || selected.with(|s| s.contains(&action))
+                                        on:change:target=move |ev| toggle(action, ev.target().checked())/>
+                                    <label for=id>
+                                        <code>{action.as_str()}</code>
+                                        <span>{action.explanation()}</span>
+                                    </label>
+                                </div>
+                            }
+                        }).collect_view().into_any()
+                    }}
+                </fieldset>
+                <button type="button" class="secondary" on:click=move |_| close(true)>"Done"</button>
             </div>
         </div>
+    }
+}
+
+/// Moves an open, absolutely positioned `panel` left by as much as it
+/// overflows the viewport's right edge (never past its left edge).
+fn fit_on_screen(panel: &web_sys::HtmlDivElement) {
+    let style = web_sys::HtmlElement::style(panel);
+    let _ = style.remove_property("left");
+    let viewport = document().document_element().map_or(0.0, |root| f64::from(root.client_width()));
+    let rect = panel.get_bounding_client_rect();
+    let overflow = rect.right() - (viewport - EDGE_MARGIN);
+    if overflow > 0.0 {
+        let shift = overflow.min((rect.left() - EDGE_MARGIN).max(0.0));
+        let _ = style.set_property("left", &format!("-{shift}px"));
     }
 }

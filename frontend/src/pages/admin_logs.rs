@@ -2,27 +2,20 @@
 //! details, see `event_row`), cursors, and the CSV export of exactly the
 //! current view.
 
-use adminlog_types::{ErrorCode, Event, LogQuery, Page};
+use adminlog_types::{ErrorCode, Event, LogFilter, LogQuery, Page};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::action_picker::ActionPicker;
-use super::describe;
 use super::event_row::EventRow;
+use super::{describe, focus_soon};
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
 use crate::local_time::offset_label;
 use crate::url_state::{export_api_url, page_api_url, view_from_search, view_url, FilterForm, PAGE_SIZES};
 
 const PATH: &str = "/admin-logs";
-
-#[derive(Clone)]
-enum Load {
-    Loading,
-    Ready(Page<Event>),
-    Failed(ClientError),
-}
 
 /// The viewer's time zone by name (`Europe/Paris`), or its current offset.
 fn viewer_time_zone() -> String {
@@ -47,14 +40,45 @@ fn save_file(bytes: &[u8], filename: &str) -> Result<(), JsValue> {
     web_sys::Url::revoke_object_url(&url)
 }
 
+/// Where the shown page sits in the filtered log: its first row's number,
+/// when it is known (a link with a cursor does not say how deep it is).
+fn first_row_number(query: &LogQuery, pages_before: usize) -> Option<usize> {
+    match (&query.cursor, pages_before) {
+        (None, _) => Some(1),
+        (Some(_), 0) => None,
+        (Some(_), n) => Some(n * query.page_size() as usize + 1),
+    }
+}
+
+/// The result header's sentence, announced to screen readers as it changes.
+fn summary(page: &Page<Event>, first_row: Option<usize>) -> String {
+    let n = page.items.len();
+    match (n, first_row) {
+        (0, _) => "No events match these filters.".to_owned(),
+        (1, Some(1)) if page.next_cursor.is_none() => "1 event.".to_owned(),
+        (_, Some(first)) => {
+            let more = if page.next_cursor.is_some() { "; more on the next pages" } else { "" };
+            format!("Events {first}–{}, newest first{more}.", first + n - 1)
+        }
+        (_, None) => format!("{n} events from the link's position, newest first."),
+    }
+}
+
 #[component]
 pub fn AdminLogsPage() -> impl IntoView {
     let location = expect_context::<Location>();
     let session = expect_context::<Session>();
     let form = RwSignal::new(FilterForm::default());
     let form_problem = RwSignal::new(None::<String>);
-    let url_problem = RwSignal::new(None::<String>);
-    let state = RwSignal::new(Load::Loading);
+    // The last page shown: kept on screen (dimmed) while the next one loads.
+    let shown = RwSignal::new(None::<Page<Event>>);
+    let loading = RwSignal::new(true);
+    let failure = RwSignal::new(None::<ClientError>);
+    // Bumped by Retry: loads the same view again.
+    let attempt = RwSignal::new(0u32);
+    // After Retry or Clear filters, focus goes to the result header, not
+    // to the page's top where the pressed button vanished.
+    let focus_results = RwSignal::new(false);
     let export_note = RwSignal::new(None::<String>);
     let exporting = RwSignal::new(false);
     // Cursors of the pages before this one, for Previous.
@@ -62,27 +86,57 @@ pub fn AdminLogsPage() -> impl IntoView {
     let current = Memo::new(move |_| view_from_search(&location.search.get()));
 
     Effect::new(move |_| {
-        let (query, problem) = current.get();
+        attempt.track();
+        let query = match current.get() {
+            Ok(query) => query,
+            Err(_) => {
+                // A link that cannot be read shows nothing, not everything.
+                form.set(FilterForm { page_size: adminlog_types::DEFAULT_PAGE_SIZE, ..FilterForm::default() });
+                shown.set(None);
+                failure.set(None);
+                loading.set(false);
+                return;
+            }
+        };
         form.set(FilterForm::from_query(&query));
-        url_problem.set(problem);
-        state.set(Load::Loading);
+        loading.set(true);
         let url = page_api_url(&query);
         let token = session.token();
         spawn_local(async move {
             let result = api::admin_logs(&token, &url).await;
             // A newer view may have replaced this one while it loaded.
-            if current.get_untracked().0 != query {
+            if current.get_untracked().as_ref() != Ok(&query) {
                 return;
             }
             match result {
-                Err(e) if e.is_session_expired() => session.expired(location),
-                Ok(page) => state.set(Load::Ready(page)),
-                Err(e) => state.set(Load::Failed(e)),
+                Err(e) if e.is_session_expired() => return session.expired(location),
+                Ok(page) => {
+                    shown.set(Some(page));
+                    failure.set(None);
+                }
+                Err(e) => {
+                    shown.set(None);
+                    failure.set(Some(e));
+                }
+            }
+            loading.set(false);
+            if focus_results.get_untracked() {
+                focus_results.set(false);
+                focus_soon("result-summary");
             }
         });
     });
 
-    let show = move |query: LogQuery| location.go(&view_url(PATH, &query));
+    // The view already shown is loaded again: View pressed twice looks for
+    // new events, Clear filters on the bare view retries it.
+    let show = move |query: LogQuery| {
+        let url = view_url(PATH, &query);
+        if location.here() == url {
+            attempt.update(|n| *n += 1);
+        } else {
+            location.go(&url);
+        }
+    };
     let run_view = move || match form.get_untracked().to_query() {
         Ok(query) => {
             form_problem.set(None);
@@ -95,21 +149,39 @@ pub fn AdminLogsPage() -> impl IntoView {
         ev.prevent_default();
         run_view();
     };
+    let clear_filters = Callback::new(move |_: ()| {
+        earlier.set(Vec::new());
+        form_problem.set(None);
+        focus_results.set(true);
+        show(LogQuery::default());
+    });
+    let retry = Callback::new(move |_: ()| {
+        focus_results.set(true);
+        attempt.update(|n| *n += 1);
+    });
     let next_page = move |_| {
-        if let Load::Ready(page) = state.get_untracked() {
-            let mut query = current.get_untracked().0;
+        // Next stays enabled (and focused) while a page loads; it waits for it.
+        if loading.get_untracked() {
+            return;
+        }
+        if let (Some(page), Ok(mut query)) = (shown.get_untracked(), current.get_untracked()) {
             earlier.update(|stack| stack.push(query.cursor.clone()));
             query.cursor = page.next_cursor;
             show(query);
         }
     };
     let previous_page = move |_| {
-        let mut query = current.get_untracked().0;
-        query.cursor = earlier.try_update(|stack| stack.pop()).flatten().flatten();
-        show(query);
+        if loading.get_untracked() {
+            return;
+        }
+        if let Ok(mut query) = current.get_untracked() {
+            query.cursor = earlier.try_update(|stack| stack.pop()).flatten().flatten();
+            show(query);
+        }
     };
     let export = move |_| {
-        let url = export_api_url(&current.get_untracked().0.filter);
+        let Ok(query) = current.get_untracked() else { return };
+        let url = export_api_url(&query.filter);
         let token = session.token();
         exporting.set(true);
         export_note.set(None);
@@ -133,14 +205,14 @@ pub fn AdminLogsPage() -> impl IntoView {
         });
     };
 
-    let blocked = move || match state.get() {
-        Load::Failed(e) if e.code == Some(ErrorCode::Forbidden) => Some(
+    let blocked = move || match failure.get() {
+        Some(e) if e.code == Some(ErrorCode::Forbidden) => Some(
             view! {
                 <div class="blocked" role="alert"><h2>"Admin Logs"</h2><p>{e.message}</p></div>
             }
             .into_any(),
         ),
-        Load::Failed(e) if e.code == Some(ErrorCode::SubscriptionRequired) => Some(
+        Some(e) if e.code == Some(ErrorCode::SubscriptionRequired) => Some(
             view! {
                 <div class="blocked" role="alert">
                     <h2>"Professional, Business or Enterprise subscription required"</h2>
@@ -151,40 +223,21 @@ pub fn AdminLogsPage() -> impl IntoView {
         ),
         _ => None,
     };
-
-    let results = move || match state.get() {
-        Load::Loading => view! { <p class="status" role="status">"Loading…"</p> }.into_any(),
-        Load::Failed(e) => view! { <p class="error" role="alert">{describe(&e)}</p> }.into_any(),
-        Load::Ready(page) if page.items.is_empty() => {
-            view! { <p class="status" role="status">"No events match these filters."</p> }.into_any()
+    let has_filters = Signal::derive(move || {
+        current.with(|view| view.as_ref().map_or(true, |q| q.filter != LogFilter::default() || q.cursor.is_some()))
+    });
+    let header = move || {
+        if loading.get() {
+            return "Loading events…".to_owned();
         }
-        Load::Ready(page) => {
-            let zone = viewer_time_zone();
-            view! {
-            <div class="table-wrap">
-                <table>
-                    <caption class="visually-hidden">"Admin log events, newest first"</caption>
-                    <thead><tr>
-                        <th scope="col">{format!("Date and time ({zone})")}</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Administrator"</th>
-                        <th scope="col">"User email"</th>
-                        <th scope="col">"User name"</th>
-                        <th scope="col">"Domain"</th>
-                        <th scope="col">"Source"</th>
-                        <th scope="col">"Recorded by"</th>
-                        <th scope="col"><span class="visually-hidden">"Details"</span></th>
-                    </tr></thead>
-                    <tbody>
-                        {page.items.into_iter().map(|event| view! { <EventRow event=event zone=zone.clone()/> }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        }.into_any()
-        }
+        let Ok(query) = current.get() else { return String::new() };
+        shown
+            .with(|page| page.as_ref().map(|page| summary(page, first_row_number(&query, earlier.with(Vec::len)))))
+            .unwrap_or_default()
     };
-    let has_next = move || matches!(state.get(), Load::Ready(ref page) if page.next_cursor.is_some());
-    let has_earlier = move || !earlier.with(Vec::is_empty) || current.with(|(q, _)| q.cursor.is_some());
+    let has_next = move || shown.with(|p| p.as_ref().is_some_and(|p| p.next_cursor.is_some()));
+    let has_earlier =
+        move || !earlier.with(Vec::is_empty) || current.with(|view| view.as_ref().is_ok_and(|q| q.cursor.is_some()));
 
     view! {
         <section class="admin-logs" aria-labelledby="admin-logs-title">
@@ -192,40 +245,32 @@ pub fn AdminLogsPage() -> impl IntoView {
             {move || match blocked() {
                 Some(message) => message,
                 None => view! {
-                    <form class="filters" on:submit=on_submit>
-                        <div class="field">
-                            <label for="filter-from">"From (UTC day)"</label>
-                            <input id="filter-from" type="date"
-                                prop:value=move || form.with(|f| f.from.clone())
-                                on:input:target=move |ev| form.update(|f| f.from = ev.target().value())/>
-                        </div>
-                        <div class="field">
-                            <label for="filter-to">"To (UTC day)"</label>
-                            <input id="filter-to" type="date"
-                                prop:value=move || form.with(|f| f.to.clone())
-                                on:input:target=move |ev| form.update(|f| f.to = ev.target().value())/>
-                        </div>
-                        <div class="field keyword">
-                            <label for="filter-keyword">"Keyword"</label>
-                            <input id="filter-keyword" type="search" maxlength="256"
-                                placeholder="administrator email, user email, user name or domain name"
-                                prop:value=move || form.with(|f| f.keyword.clone())
-                                on:input:target=move |ev| form.update(|f| f.keyword = ev.target().value())/>
-                        </div>
-                        <ActionPicker
-                            selected=Signal::derive(move || form.with(|f| f.actions.clone()))
-                            on_change=Callback::new(move |actions| form.update(|f| f.actions = actions))/>
-                        <div class="buttons">
-                            <button type="submit">"View"</button>
-                            <button type="button" class="secondary" on:click=export disabled=move || exporting.get()>
-                                {move || if exporting.get() { "Exporting…" } else { "Export" }}
-                            </button>
-                        </div>
-                    </form>
+                    <FilterBar form on_submit export exporting/>
                     {move || form_problem.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                    {move || url_problem.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
+                    {move || current.get().err().map(|problem| view! {
+                        <div class="error" role="alert">
+                            <p>{problem}</p>
+                            <p>"Nothing is shown rather than events the link did not ask for."</p>
+                            <button type="button" class="secondary" on:click=move |_| clear_filters.run(())>"Clear filters"</button>
+                        </div>
+                    })}
                     {move || export_note.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
-                    {results}
+                    <div class="results" aria-busy=move || loading.get().to_string()>
+                        <p id="result-summary" class="result-summary" role="status" tabindex="-1">{header}</p>
+                        {move || loading.get().then(|| view! { <div class="progress" aria-hidden="true"></div> })}
+                        {move || failure.get().map(|e| view! {
+                            <div class="error" role="alert">
+                                <p>{describe(&e)}</p>
+                                <div class="state-actions">
+                                    <button type="button" on:click=move |_| retry.run(())>"Retry"</button>
+                                    <Show when=move || has_filters.get()>
+                                        <button type="button" class="secondary" on:click=move |_| clear_filters.run(())>"Clear filters"</button>
+                                    </Show>
+                                </div>
+                            </div>
+                        })}
+                        <EventsTable shown loading has_filters clear_filters/>
+                    </div>
                     <nav class="pager" aria-label="Pages">
                         <button type="button" class="secondary" on:click=previous_page disabled=move || !has_earlier()>"Previous"</button>
                         <button type="button" class="secondary" on:click=next_page disabled=move || !has_next()>"Next"</button>
@@ -244,5 +289,98 @@ pub fn AdminLogsPage() -> impl IntoView {
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The filters: dates, keyword, actions, View and Export.
+#[component]
+fn FilterBar(
+    form: RwSignal<FilterForm>,
+    on_submit: impl Fn(leptos::ev::SubmitEvent) + 'static,
+    export: impl Fn(leptos::ev::MouseEvent) + 'static,
+    exporting: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <form class="filters" on:submit=on_submit>
+            <div class="field">
+                <label for="filter-from">"From (UTC day)"</label>
+                <input id="filter-from" type="date"
+                    prop:value=move || form.with(|f| f.from.clone())
+                    on:input:target=move |ev| form.update(|f| f.from = ev.target().value())/>
+            </div>
+            <div class="field">
+                <label for="filter-to">"To (UTC day)"</label>
+                <input id="filter-to" type="date"
+                    prop:value=move || form.with(|f| f.to.clone())
+                    on:input:target=move |ev| form.update(|f| f.to = ev.target().value())/>
+            </div>
+            <div class="field keyword">
+                <label for="filter-keyword">"Keyword"</label>
+                <input id="filter-keyword" type="search" maxlength="256"
+                    placeholder="administrator email, user email, user name or domain name"
+                    prop:value=move || form.with(|f| f.keyword.clone())
+                    on:input:target=move |ev| form.update(|f| f.keyword = ev.target().value())/>
+            </div>
+            <ActionPicker
+                selected=Signal::derive(move || form.with(|f| f.actions.clone()))
+                on_change=Callback::new(move |actions| form.update(|f| f.actions = actions))/>
+            <div class="buttons">
+                <button type="submit">"View"</button>
+                <button type="button" class="secondary" on:click=export disabled=move || exporting.get()>
+                    {move || if exporting.get() { "Exporting…" } else { "Export" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// The page of events; an empty page offers to clear the filters.
+#[component]
+fn EventsTable(
+    shown: RwSignal<Option<Page<Event>>>,
+    loading: RwSignal<bool>,
+    has_filters: Signal<bool>,
+    clear_filters: Callback<()>,
+) -> impl IntoView {
+    move || {
+        let page = shown.get()?;
+        if page.items.is_empty() {
+            return Some(
+                view! {
+                    <div class="empty">
+                        <p>"Try a wider date range, another keyword or fewer actions."</p>
+                        <Show when=move || has_filters.get()>
+                            <button type="button" class="secondary" on:click=move |_| clear_filters.run(())>"Clear filters"</button>
+                        </Show>
+                    </div>
+                }
+                .into_any(),
+            );
+        }
+        let zone = viewer_time_zone();
+        Some(
+            view! {
+                <div class="table-wrap" class:stale=move || loading.get()>
+                    <table>
+                        <caption class="visually-hidden">"Admin log events, newest first"</caption>
+                        <thead><tr>
+                            <th scope="col">{format!("Date and time ({zone})")}</th>
+                            <th scope="col">"Action"</th>
+                            <th scope="col">"Administrator"</th>
+                            <th scope="col">"User email"</th>
+                            <th scope="col">"User name"</th>
+                            <th scope="col">"Domain"</th>
+                            <th scope="col">"Source"</th>
+                            <th scope="col">"Recorded by"</th>
+                            <th scope="col"><span class="visually-hidden">"Details"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {page.items.into_iter().map(|event| view! { <EventRow event=event zone=zone.clone()/> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+            .into_any(),
+        )
     }
 }
