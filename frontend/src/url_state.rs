@@ -1,7 +1,9 @@
 //! The Admin Logs view lives in the URL: `/admin-logs?from=...&keyword=...`.
 //! A link or a reload shows the same view; Back shows the previous one.
 
-use adminlog_types::{Action, LogFilter, LogQuery, Problem, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use adminlog_types::{
+    Action, Ago, LogFilter, LogQuery, Problem, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+};
 
 /// Page sizes offered in the page-size menu.
 pub const PAGE_SIZES: [u32; 6] = [25, 50, 100, 250, 500, 1000];
@@ -76,9 +78,16 @@ pub fn export_api_url(filter: &LogFilter) -> String {
     }
 }
 
+/// The quick ranges offered beside the custom days.
+pub const QUICK_RANGES: [(Ago, &str); 3] =
+    [(Ago::LAST_24_HOURS, "Last 24 hours"), (Ago::LAST_7_DAYS, "Last 7 days"), (Ago::LAST_30_DAYS, "Last 30 days")];
+
 /// The form's fields, as the browser's inputs hold them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FilterForm {
+    /// A span back from now (`from=now-7d`), kept relative in the link;
+    /// when set, `from` and `to` are empty.
+    pub range: Option<Ago>,
     /// `YYYY-MM-DD` or empty.
     pub from: String,
     pub to: String,
@@ -92,9 +101,13 @@ impl FilterForm {
         let day = |bound: Option<TimeBound>| match bound {
             Some(TimeBound::Day(day)) => TimeBound::Day(day).to_string(),
             Some(TimeBound::Instant(at)) => TimeBound::Day(at.date()).to_string(),
-            None => String::new(),
+            Some(TimeBound::Ago(_)) | None => String::new(),
         };
         FilterForm {
+            range: match query.filter.from {
+                Some(TimeBound::Ago(ago)) => Some(ago),
+                _ => None,
+            },
             from: day(query.filter.from),
             to: day(query.filter.to),
             keyword: query.filter.keyword.clone().unwrap_or_default(),
@@ -106,7 +119,9 @@ impl FilterForm {
     /// The first page of the view the form describes, or what is wrong with it.
     pub fn to_query(&self) -> Result<LogQuery, String> {
         let mut parts = Vec::new();
-        if !self.from.is_empty() {
+        if let Some(range) = self.range {
+            parts.push(format!("from={range}"));
+        } else if !self.from.is_empty() {
             parts.push(format!("from={}", self.from));
         }
         if !self.to.is_empty() {
@@ -136,6 +151,7 @@ mod tests {
     #[test]
     fn a_view_round_trips_through_its_url() {
         let form = FilterForm {
+            range: None,
             from: "2016-06-01".into(),
             to: "2016-06-30".into(),
             keyword: "john doe".into(),
@@ -154,6 +170,19 @@ mod tests {
         assert_eq!(
             FilterForm::from_query(&back),
             FilterForm { actions: vec![Action::LOG_IN, Action::ISSUE_TOKEN], ..form }
+        );
+    }
+
+    #[test]
+    fn a_quick_range_stays_relative_in_the_link() {
+        let form = FilterForm { range: Some(Ago::LAST_7_DAYS), page_size: 50, ..FilterForm::default() };
+        let url = view_url("/admin-logs", &form.to_query().unwrap());
+        assert_eq!(url, "/admin-logs?from=now-7d");
+        let back = FilterForm::from_query(&view_from_search("from=now-7d").unwrap());
+        assert_eq!(back, form);
+        assert_eq!(
+            FilterForm::from_query(&view_from_search("from=now-24h&to=2030-01-01").unwrap()).range,
+            Some(Ago::LAST_24_HOURS)
         );
     }
 

@@ -40,6 +40,48 @@ on_both_backends! {
         assert_eq!(ids(&app, &org.token, "to=2016-06-09").await, pick(&e, &[3, 2, 1]));
     }
 
+    async fn spans_back_from_now_keep_a_view_relative(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let e = load_june(&app, &org).await;
+        // The last hour holds the organization's own events of today only.
+        let recent = app.get("/api/v1/admin-logs?from=now-1h", &org.token).await.json();
+        let recent = recent["items"].as_array().unwrap();
+        assert!(!recent.is_empty(), "the key's creation is in the last hour");
+        assert!(recent.iter().all(|i| !e.contains(&i["id"].as_i64().unwrap())), "no event of 2016: {recent:?}");
+        // Up to a day ago: exactly the 2016 events, paged with cursors that
+        // stay valid while the window moves between requests.
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page_query = match &cursor {
+                Some(c) => format!("to=now-1d&limit=3&cursor={}", enc(c)),
+                None => "to=now-1d&limit=3".to_owned(),
+            };
+            let page = app.get(&format!("/api/v1/admin-logs?{page_query}"), &org.token).await;
+            page.assert_status(200);
+            let page = page.json();
+            seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(seen, pick(&e, &[7, 6, 5, 4, 3, 2, 1]));
+        // A cursor belongs to the relative query, not to the instant it was
+        // resolved to: the same window written as an instant is another query.
+        let page = app.get("/api/v1/admin-logs?to=now-1d&limit=3", &org.token).await.json();
+        let cursor = page["next_cursor"].as_str().unwrap();
+        app.get(&format!("/api/v1/admin-logs?to=2026-01-01&limit=3&cursor={}", enc(cursor)), &org.token)
+            .await
+            .assert_error(400, "invalid_request");
+        // An export resolves the window once and names its instant.
+        let export = app.get("/api/v1/admin-logs/export?to=now-1d", &org.token).await;
+        export.assert_status(200);
+        let disposition = export.header("content-disposition").unwrap();
+        assert!(disposition.starts_with("attachment; filename=\"admin-logs_beginning_to_20"), "{disposition}");
+        assert_eq!(export.text.lines().count(), 7);
+    }
+
     async fn instant_bounds_are_inclusive(app) {
         let org = app.org("Acme", Plan::Professional).await;
         let e = load_june(&app, &org).await;
@@ -314,6 +356,9 @@ on_both_backends! {
             ("to=2016-13-01", "to", "YYYY-MM-DD"),
             ("keyword=a%00b", "keyword", "control"),
             ("sort=asc", "sort", "not a parameter"),
+            ("from=now-0d", "from", "span back from now"),
+            ("to=now-7w", "to", "span back from now"),
+            ("from=now-1h&to=now-2h", "from", "after"),
         ];
         for (query, field, words) in cases {
             let reply = app.get(&format!("/api/v1/admin-logs?{query}"), &org.token).await;

@@ -810,3 +810,29 @@ test("keyboard users can skip to the content and always see where focus is", asy
     assert.ok(ratio.ratio >= 3, `the focus ring contrasts ${ratio.ratio.toFixed(2)}:1`);
   });
 });
+
+test("quick ranges stay relative: in the link, after a reload, and until a day is typed", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs");
+    await page.locator("tbody tr").first().waitFor();
+    const range = page.getByLabel("Time range");
+    assert.equal(await range.inputValue(), "any");
+    await andWait(page, () => range.selectOption("now-24h"));
+    assert.match(page.url(), /\?from=now-24h$/);
+    const recent = await rows(page);
+    assert.ok(recent.length > 0, "this session's sign-ins are in the last 24 hours");
+    assert.ok(recent.every((cells) => !/^201[56]-/.test(cells[0])), `nothing from 2015 or 2016: ${recent.map((c) => c[0])}`);
+    await andWait(page, () => page.reload());
+    assert.equal(await range.inputValue(), "now-24h", "a reload keeps the relative range");
+    assert.equal(await page.getByLabel("From (UTC day)").inputValue(), "");
+
+    // Typing a day leaves the quick range for custom days, applied by View.
+    await page.getByLabel("From (UTC day)").fill("2016-06-01");
+    assert.equal(await range.inputValue(), "custom");
+    await andWait(page, async () => { await page.getByLabel("To (UTC day)").fill("2016-06-30"); await page.getByRole("button", { name: "View" }).click(); });
+    assert.match(page.url(), /from=2016-06-01&to=2016-06-30/);
+    await andWait(page, () => range.selectOption("any"));
+    assert.equal(new URL(page.url()).search, "");
+    assert.equal(await page.getByLabel("From (UTC day)").inputValue(), "");
+  });
+});

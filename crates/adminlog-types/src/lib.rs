@@ -58,8 +58,8 @@ pub use event::{
 };
 pub use integrity::{ChainVerification, Checkpoint, EvidenceEvent, EvidenceHeader, EVIDENCE_FORMAT};
 pub use query::{
-    check_keyword, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_FEED_SIZE, DEFAULT_PAGE_SIZE, MAX_EXPORT_ROWS,
-    MAX_FEED_WAIT_SECONDS, MAX_KEYWORD_CHARS, MAX_PAGE_SIZE,
+    check_keyword, Ago, AgoUnit, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_FEED_SIZE, DEFAULT_PAGE_SIZE,
+    MAX_EXPORT_ROWS, MAX_FEED_WAIT_SECONDS, MAX_KEYWORD_CHARS, MAX_PAGE_SIZE,
 };
 pub use stream::{
     CreateStreamRequest, CreatedStream, Signing, Stream, StreamDelivery, UpdateStreamRequest, MAX_STREAM_BATCH,

@@ -50,10 +50,76 @@ const LAST_MICROSECOND: Time = time::macros::time!(23:59:59.999999);
 pub enum TimeBound {
     Day(Date),
     Instant(OffsetDateTime),
+    /// `now-7d`: that long before the moment of each request, so a link to
+    /// "the last 7 days" stays the last 7 days.
+    Ago(Ago),
+}
+
+/// A span back from now: a whole number of hours or days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ago {
+    pub amount: u32,
+    pub unit: AgoUnit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgoUnit {
+    Hours,
+    Days,
+}
+
+/// The longest span back a relative bound may name: 100 years, far past
+/// any stored event (ingestion refuses events before 1970).
+const MAX_AGO_DAYS: u32 = 36_500;
+
+impl Ago {
+    pub const LAST_24_HOURS: Ago = Ago { amount: 24, unit: AgoUnit::Hours };
+    pub const LAST_7_DAYS: Ago = Ago { amount: 7, unit: AgoUnit::Days };
+    pub const LAST_30_DAYS: Ago = Ago { amount: 30, unit: AgoUnit::Days };
+
+    pub fn duration(self) -> time::Duration {
+        match self.unit {
+            AgoUnit::Hours => time::Duration::hours(i64::from(self.amount)),
+            AgoUnit::Days => time::Duration::days(i64::from(self.amount)),
+        }
+    }
+
+    /// `now-24h`, `now-7d`.
+    fn parse(text: &str) -> Option<Result<Ago, String>> {
+        let span = text.strip_prefix("now-")?;
+        let (digits, unit) = match span.char_indices().last() {
+            Some((at, 'h')) => (&span[..at], AgoUnit::Hours),
+            Some((at, 'd')) => (&span[..at], AgoUnit::Days),
+            _ => return Some(Err(format!("`{text}` is not a span back from now: write now-24h or now-7d"))),
+        };
+        let limit = match unit {
+            AgoUnit::Hours => MAX_AGO_DAYS * 24,
+            AgoUnit::Days => MAX_AGO_DAYS,
+        };
+        Some(match digits.parse::<u32>() {
+            Ok(amount) if digits.bytes().all(|b| b.is_ascii_digit()) && (1..=limit).contains(&amount) => {
+                Ok(Ago { amount, unit })
+            }
+            _ => Err(format!("`{text}` is not a span back from now: a whole number from 1 to {limit} then h or d")),
+        })
+    }
+}
+
+impl fmt::Display for Ago {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.unit {
+            AgoUnit::Hours => 'h',
+            AgoUnit::Days => 'd',
+        };
+        write!(f, "now-{}{unit}", self.amount)
+    }
 }
 
 impl TimeBound {
     pub fn parse(text: &str) -> Result<TimeBound, String> {
+        if let Some(ago) = Ago::parse(text) {
+            return ago.map(TimeBound::Ago);
+        }
         let in_range = |day: Date| (FIRST_DAY..=LAST_DAY).contains(&day);
         let out_of_range = || {
             format!(
@@ -75,21 +141,32 @@ impl TimeBound {
         }
     }
 
-    /// The first instant this bound lets through when used as `from`.
-    pub fn start(self) -> OffsetDateTime {
+    /// The first instant this bound lets through when used as `from`, a
+    /// relative bound counted back from `now`.
+    pub fn start(self, now: OffsetDateTime) -> OffsetDateTime {
         match self {
             TimeBound::Day(day) => day.with_time(Time::MIDNIGHT).assume_utc(),
             TimeBound::Instant(instant) => instant,
+            TimeBound::Ago(ago) => now - ago.duration(),
         }
     }
 
     /// The last instant this bound lets through when used as `to`: a day
     /// includes all of itself. No arithmetic, so even the last day of the
     /// calendar has an end.
-    pub fn end(self) -> OffsetDateTime {
+    pub fn end(self, now: OffsetDateTime) -> OffsetDateTime {
         match self {
             TimeBound::Day(day) => day.with_time(LAST_MICROSECOND).assume_utc(),
             TimeBound::Instant(instant) => instant,
+            TimeBound::Ago(ago) => now - ago.duration(),
+        }
+    }
+
+    /// This bound as an instant when it is relative to now.
+    pub fn resolved(self, now: OffsetDateTime) -> TimeBound {
+        match self {
+            TimeBound::Ago(_) => TimeBound::Instant(self.start(now)),
+            absolute => absolute,
         }
     }
 }
@@ -99,6 +176,7 @@ impl fmt::Display for TimeBound {
         match self {
             TimeBound::Day(day) => f.write_str(&day.format(DATE_FORMAT).map_err(|_| fmt::Error)?),
             TimeBound::Instant(instant) => f.write_str(&instant.format(&Rfc3339).map_err(|_| fmt::Error)?),
+            TimeBound::Ago(ago) => ago.fmt(f),
         }
     }
 }
@@ -113,6 +191,15 @@ pub struct LogFilter {
     pub keyword: Option<String>,
     /// Empty means every action.
     pub actions: Vec<Action>,
+}
+
+impl LogFilter {
+    /// The filter at the moment `now`: relative bounds become instants. A
+    /// request resolves its filter once, so every read it makes (an
+    /// export's chunks) sees the same window.
+    pub fn resolved(&self, now: OffsetDateTime) -> LogFilter {
+        LogFilter { from: self.from.map(|b| b.resolved(now)), to: self.to.map(|b| b.resolved(now)), ..self.clone() }
+    }
 }
 
 /// Which parameters a query string may carry.
@@ -214,8 +301,13 @@ impl LogQuery {
                 (other, _) => problems.push(Problem::new(other, unknown_parameter_message(kind))),
             }
         }
+        // Two relative bounds compare the same at any moment; a relative and
+        // an absolute one depend on when they are asked (a window that has
+        // moved past a fixed `to` is empty, not wrong).
         if let (Some(from), Some(to)) = (query.filter.from, query.filter.to) {
-            if from.start() > to.end() {
+            let relative = |b: TimeBound| matches!(b, TimeBound::Ago(_));
+            let any_moment = time::macros::datetime!(2000-01-01 0:00 UTC);
+            if relative(from) == relative(to) && from.start(any_moment) > to.end(any_moment) {
                 problems.push(Problem::new("from", format!("({from}) is after to ({to}): swap the two")));
             }
         }
@@ -310,6 +402,9 @@ mod tests {
     use super::*;
     use time::macros::{date, datetime};
 
+    /// Absolute bounds ignore the moment they are asked.
+    const NOW: OffsetDateTime = datetime!(2026-11-30 12:00 UTC);
+
     fn parse(qs: &str) -> Result<LogQuery, Vec<Problem>> {
         LogQuery::parse(qs, QueryKind::Page)
     }
@@ -334,8 +429,37 @@ mod tests {
     #[test]
     fn days_cover_whole_utc_days() {
         let q = parse("from=2016-06-09&to=2016-06-09").unwrap();
-        assert_eq!(q.filter.from.unwrap().start(), datetime!(2016-06-09 00:00 UTC));
-        assert_eq!(q.filter.to.unwrap().end(), datetime!(2016-06-09 23:59:59.999999 UTC));
+        let now = datetime!(2026-11-30 12:00 UTC);
+        assert_eq!(q.filter.from.unwrap().start(now), datetime!(2016-06-09 00:00 UTC));
+        assert_eq!(q.filter.to.unwrap().end(now), datetime!(2016-06-09 23:59:59.999999 UTC));
+    }
+
+    #[test]
+    fn spans_back_from_now_stay_relative_until_resolved() {
+        let q = parse("from=now-7d&to=now-24h").unwrap();
+        assert_eq!(q.filter.from, Some(TimeBound::Ago(Ago::LAST_7_DAYS)));
+        assert_eq!(q.to_query_string(QueryKind::Page), "from=now-7d&to=now-24h");
+        let now = datetime!(2026-11-30 12:00 UTC);
+        let resolved = q.filter.resolved(now);
+        assert_eq!(resolved.from, Some(TimeBound::Instant(datetime!(2026-11-23 12:00 UTC))));
+        assert_eq!(resolved.to, Some(TimeBound::Instant(datetime!(2026-11-29 12:00 UTC))));
+        assert_eq!(parse("from=now-1h&to=now-2h").unwrap_err()[0].field, "from", "later start than end");
+        assert!(parse("from=now-1d&to=2016-01-01").is_ok(), "a moving window past a fixed end is empty, not wrong");
+        for bad in [
+            "now-0d",
+            "now-7",
+            "now-7w",
+            "now-d",
+            "now--7d",
+            "now-+7d",
+            "now-36501d",
+            "now-876001h",
+            "now-99999999999d",
+        ] {
+            let problems = parse(&format!("from={bad}")).unwrap_err();
+            assert!(problems[0].message.contains("span back from now"), "{bad}: {problems:?}");
+        }
+        assert!(parse("from=now-36500d").is_ok() && parse("to=now-876000h").is_ok());
     }
 
     #[test]
@@ -389,24 +513,24 @@ mod tests {
     #[test]
     fn a_to_at_the_end_of_time_is_accepted() {
         let q = parse("to=9999-12-31").unwrap();
-        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 23:59:59.999999 UTC));
+        assert_eq!(q.filter.to.unwrap().end(NOW), datetime!(9999-12-31 23:59:59.999999 UTC));
         let q = parse("from=2020-01-01&to=9999-12-31").unwrap();
-        assert_eq!(q.filter.from.unwrap().start(), datetime!(2020-01-01 0:00 UTC));
-        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 23:59:59.999999 UTC));
+        assert_eq!(q.filter.from.unwrap().start(NOW), datetime!(2020-01-01 0:00 UTC));
+        assert_eq!(q.filter.to.unwrap().end(NOW), datetime!(9999-12-31 23:59:59.999999 UTC));
         assert!(LogQuery::parse("from=2020-01-01&to=9999-12-31", QueryKind::Export).is_ok());
     }
 
     #[test]
     fn the_first_and_last_representable_days_are_accepted() {
         let q = parse("from=9999-12-31").unwrap();
-        assert_eq!(q.filter.from.unwrap().start(), datetime!(9999-12-31 0:00 UTC));
+        assert_eq!(q.filter.from.unwrap().start(NOW), datetime!(9999-12-31 0:00 UTC));
         let q = parse("from=9999-12-31&to=9999-12-31").unwrap();
-        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 23:59:59.999999 UTC));
+        assert_eq!(q.filter.to.unwrap().end(NOW), datetime!(9999-12-31 23:59:59.999999 UTC));
         let q = parse("from=0001-01-01&to=0001-01-01").unwrap();
-        assert_eq!(q.filter.from.unwrap().start(), datetime!(0001-01-01 0:00 UTC));
-        assert_eq!(q.filter.to.unwrap().end(), datetime!(0001-01-01 23:59:59.999999 UTC));
+        assert_eq!(q.filter.from.unwrap().start(NOW), datetime!(0001-01-01 0:00 UTC));
+        assert_eq!(q.filter.to.unwrap().end(NOW), datetime!(0001-01-01 23:59:59.999999 UTC));
         let q = parse("from=0000-01-01&to=0000-01-01").unwrap();
-        assert_eq!(q.filter.from.unwrap().start(), datetime!(0000-01-01 0:00 UTC));
+        assert_eq!(q.filter.from.unwrap().start(NOW), datetime!(0000-01-01 0:00 UTC));
     }
 
     #[test]
@@ -428,13 +552,13 @@ mod tests {
     #[test]
     fn instants_at_the_extremes() {
         let q = parse("to=9999-12-31T23:59:59.999999999Z").unwrap();
-        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 23:59:59.999999999 UTC));
+        assert_eq!(q.filter.to.unwrap().end(NOW), datetime!(9999-12-31 23:59:59.999999999 UTC));
         let q = parse("from=0000-01-01T00:00:00Z").unwrap();
-        assert_eq!(q.filter.from.unwrap().start(), datetime!(0000-01-01 0:00 UTC));
+        assert_eq!(q.filter.from.unwrap().start(NOW), datetime!(0000-01-01 0:00 UTC));
         // An offset that keeps the instant inside the range is fine.
         let q = parse("from=0000-01-01T00:00:00-01:00&to=9999-12-31T23:59:59%2B01:00").unwrap();
-        assert_eq!(q.filter.from.unwrap().start(), datetime!(0000-01-01 1:00 UTC));
-        assert_eq!(q.filter.to.unwrap().end(), datetime!(9999-12-31 22:59:59 UTC));
+        assert_eq!(q.filter.from.unwrap().start(NOW), datetime!(0000-01-01 1:00 UTC));
+        assert_eq!(q.filter.to.unwrap().end(NOW), datetime!(9999-12-31 22:59:59 UTC));
         // Written near the edge, but in UTC past year 9999 or before year 0.
         for (qs, field) in [
             ("to=9999-12-31T23:59:59-01:00", "to"),

@@ -13,7 +13,9 @@ use super::{describe, focus_soon};
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
 use crate::local_time::offset_label;
-use crate::url_state::{export_api_url, page_api_url, view_from_search, view_url, FilterForm, PAGE_SIZES};
+use crate::url_state::{
+    export_api_url, page_api_url, view_from_search, view_url, FilterForm, PAGE_SIZES, QUICK_RANGES,
+};
 
 const PATH: &str = "/admin-logs";
 
@@ -245,7 +247,7 @@ pub fn AdminLogsPage() -> impl IntoView {
             {move || match blocked() {
                 Some(message) => message,
                 None => view! {
-                    <FilterBar form on_submit export exporting/>
+                    <FilterBar form on_submit export exporting run_view=Callback::new(move |_: ()| run_view())/>
                     {move || form_problem.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                     {move || current.get().err().map(|problem| view! {
                         <div class="error" role="alert">
@@ -299,20 +301,68 @@ fn FilterBar(
     on_submit: impl Fn(leptos::ev::SubmitEvent) + 'static,
     export: impl Fn(leptos::ev::MouseEvent) + 'static,
     exporting: RwSignal<bool>,
+    run_view: Callback<()>,
 ) -> impl IntoView {
+    // The range menu shows a quick range, the custom days, or any time.
+    let range_choice = move || {
+        form.with(|f| match f.range {
+            Some(ago) => ago.to_string(),
+            None if f.from.is_empty() && f.to.is_empty() => "any".to_owned(),
+            None => "custom".to_owned(),
+        })
+    };
+    // A quick range (or any time) applies at once, as the page size does;
+    // Custom days waits for the days and View.
+    let choose_range = move |value: String| {
+        let quick = QUICK_RANGES.iter().map(|(ago, _)| *ago).find(|ago| ago.to_string() == value);
+        match (value.as_str(), quick) {
+            (_, Some(ago)) => form.update(|f| (f.range, f.from, f.to) = (Some(ago), String::new(), String::new())),
+            ("any", _) => form.update(|f| (f.range, f.from, f.to) = (None, String::new(), String::new())),
+            _ => {
+                form.update(|f| f.range = None);
+                focus_soon("filter-from");
+                return;
+            }
+        }
+        run_view.run(());
+    };
+    // Typing a day leaves any quick range.
+    let set_day = move |to: bool, value: String| {
+        form.update(|f| {
+            f.range = None;
+            if to {
+                f.to = value;
+            } else {
+                f.from = value;
+            }
+        })
+    };
     view! {
         <form class="filters" on:submit=on_submit>
+            <div class="field">
+                <label for="filter-range">"Time range"</label>
+                <select id="filter-range" prop:value=range_choice
+                    on:change:target=move |ev| choose_range(ev.target().value())>
+                    <option value="any" selected=move || range_choice() == "any">"Any time"</option>
+                    {QUICK_RANGES.iter().map(|(ago, label)| {
+                        let value = ago.to_string();
+                        let shown = value.clone();
+                        view! { <option value=value selected=move || range_choice() == shown>{*label}</option> }
+                    }).collect_view()}
+                    <option value="custom" selected=move || range_choice() == "custom">"Custom days"</option>
+                </select>
+            </div>
             <div class="field">
                 <label for="filter-from">"From (UTC day)"</label>
                 <input id="filter-from" type="date"
                     prop:value=move || form.with(|f| f.from.clone())
-                    on:input:target=move |ev| form.update(|f| f.from = ev.target().value())/>
+                    on:input:target=move |ev| set_day(false, ev.target().value())/>
             </div>
             <div class="field">
                 <label for="filter-to">"To (UTC day)"</label>
                 <input id="filter-to" type="date"
                     prop:value=move || form.with(|f| f.to.clone())
-                    on:input:target=move |ev| form.update(|f| f.to = ev.target().value())/>
+                    on:input:target=move |ev| set_day(true, ev.target().value())/>
             </div>
             <div class="field keyword">
                 <label for="filter-keyword">"Keyword"</label>

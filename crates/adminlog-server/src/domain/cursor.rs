@@ -3,7 +3,7 @@
 //! to other filters (where its position means nothing: the next page would
 //! silently skip or repeat events).
 
-use adminlog_types::LogFilter;
+use adminlog_types::{LogFilter, TimeBound};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -77,14 +77,21 @@ impl CursorKey {
 /// it is matched (case-insensitively), actions as a set. Two spellings of
 /// one query share their cursors.
 fn filter_fingerprint(filter: &LogFilter) -> String {
-    let nanos = |at: time::OffsetDateTime| at.unix_timestamp_nanos().to_string();
+    // A relative bound is the same query at every request: `now-7d` keeps
+    // its cursors as the window moves. Absolute bounds ignore `now`.
+    let now = time::OffsetDateTime::UNIX_EPOCH;
+    let instant = |at: time::OffsetDateTime| at.unix_timestamp_nanos().to_string();
+    let bound = |b: TimeBound, edge: fn(TimeBound, time::OffsetDateTime) -> time::OffsetDateTime| match b {
+        TimeBound::Ago(ago) => ago.to_string(),
+        absolute => instant(edge(absolute, now)),
+    };
     let mut actions: Vec<i16> = filter.actions.iter().map(|a| a.code()).collect();
     actions.sort_unstable();
     actions.dedup();
     format!(
         "from={}\nto={}\nkeyword={}\nactions={:?}",
-        filter.from.map(|b| nanos(b.start())).unwrap_or_default(),
-        filter.to.map(|b| nanos(b.end())).unwrap_or_default(),
+        filter.from.map(|b| bound(b, TimeBound::start)).unwrap_or_default(),
+        filter.to.map(|b| bound(b, TimeBound::end)).unwrap_or_default(),
         filter.keyword.as_deref().map(str::to_lowercase).unwrap_or_default(),
         actions
     )

@@ -49,10 +49,14 @@ pub struct EventSelection {
 }
 
 impl EventSelection {
+    /// Relative bounds (`now-7d`) count back from this moment: a request
+    /// that reads several times resolves its filter once first
+    /// ([`LogFilter::resolved`]).
     pub fn new(filter: &LogFilter, after: Option<Position>, limit: i64) -> EventSelection {
+        let now = time::OffsetDateTime::now_utc();
         EventSelection {
-            from_micros: filter.from.map(|b| to_micros(b.start())),
-            to_micros: filter.to.map(|b| to_micros(b.end())),
+            from_micros: filter.from.map(|b| to_micros(b.start(now))),
+            to_micros: filter.to.map(|b| to_micros(b.end(now))),
             keyword: filter.keyword.as_deref().map(fold),
             actions: filter.actions.clone(),
             after,
