@@ -356,6 +356,7 @@ on_both_backends! {
             ("to=2016-13-01", "to", "YYYY-MM-DD"),
             ("keyword=a%00b", "keyword", "control"),
             ("sort=asc", "sort", "not a parameter"),
+            ("actions=&actions=", "actions", "is empty"),
             ("from=now-0d", "from", "span back from now"),
             ("to=now-7w", "to", "span back from now"),
             ("from=now-1h&to=now-2h", "from", "after"),

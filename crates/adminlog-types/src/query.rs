@@ -258,6 +258,12 @@ impl LogQuery {
                     Ok(keyword) => query.filter.keyword = keyword,
                     Err(message) => problems.push(Problem::new("keyword", message)),
                 },
+                // `actions=` names no action: a client bug, not "every action"
+                // (leaving the parameter out says that).
+                ("actions", _) if value.trim().is_empty() => problems.push(Problem::new(
+                    "actions",
+                    "is empty: name an action type, or leave the parameter out for every action",
+                )),
                 ("actions", _) => {
                     for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                         match name.parse::<Action>() {
@@ -472,6 +478,9 @@ mod tests {
     fn actions_accept_commas_and_repetition_without_duplicates() {
         let q = parse("actions=LOG_IN,LOG_OUT&actions=ISSUE_TOKEN&actions=LOG_IN").unwrap();
         assert_eq!(q.filter.actions, vec![Action::LOG_IN, Action::LOG_OUT, Action::ISSUE_TOKEN]);
+        for empty in ["actions=", "actions=LOG_IN&actions=", "actions=%20"] {
+            assert!(parse(empty).unwrap_err()[0].message.contains("is empty"), "{empty}");
+        }
     }
 
     #[test]
