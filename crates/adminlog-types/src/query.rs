@@ -435,9 +435,8 @@ mod tests {
     #[test]
     fn days_cover_whole_utc_days() {
         let q = parse("from=2016-06-09&to=2016-06-09").unwrap();
-        let now = datetime!(2026-11-30 12:00 UTC);
-        assert_eq!(q.filter.from.unwrap().start(now), datetime!(2016-06-09 00:00 UTC));
-        assert_eq!(q.filter.to.unwrap().end(now), datetime!(2016-06-09 23:59:59.999999 UTC));
+        assert_eq!(q.filter.from.unwrap().start(NOW), datetime!(2016-06-09 00:00 UTC));
+        assert_eq!(q.filter.to.unwrap().end(NOW), datetime!(2016-06-09 23:59:59.999999 UTC));
     }
 
     #[test]
@@ -445,8 +444,7 @@ mod tests {
         let q = parse("from=now-7d&to=now-24h").unwrap();
         assert_eq!(q.filter.from, Some(TimeBound::Ago(Ago::LAST_7_DAYS)));
         assert_eq!(q.to_query_string(QueryKind::Page), "from=now-7d&to=now-24h");
-        let now = datetime!(2026-11-30 12:00 UTC);
-        let resolved = q.filter.resolved(now);
+        let resolved = q.filter.resolved(NOW);
         assert_eq!(resolved.from, Some(TimeBound::Instant(datetime!(2026-11-23 12:00 UTC))));
         assert_eq!(resolved.to, Some(TimeBound::Instant(datetime!(2026-11-29 12:00 UTC))));
         assert_eq!(parse("from=now-1h&to=now-2h").unwrap_err()[0].field, "from", "later start than end");

@@ -326,16 +326,22 @@ fn FilterBar(
         }
         run_view.run(());
     };
-    // Typing a day leaves any quick range.
-    let set_day = move |to: bool, value: String| {
-        form.update(|f| {
-            f.range = None;
-            if to {
-                f.to = value;
-            } else {
-                f.from = value;
-            }
-        })
+    // A custom day, `from` or `to`; typing one leaves any quick range.
+    let day_field = move |id: &'static str, label: &'static str, to: bool| {
+        let day = move |f: &FilterForm| if to { f.to.clone() } else { f.from.clone() };
+        let set_day = move |value: String| {
+            form.update(|f| {
+                f.range = None;
+                *(if to { &mut f.to } else { &mut f.from }) = value;
+            })
+        };
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type="date" prop:value=move || form.with(day)
+                    on:input:target=move |ev| set_day(ev.target().value())/>
+            </div>
+        }
     };
     view! {
         <form class="filters" on:submit=on_submit>
@@ -352,18 +358,8 @@ fn FilterBar(
                     <option value="custom" selected=move || range_choice() == "custom">"Custom days"</option>
                 </select>
             </div>
-            <div class="field">
-                <label for="filter-from">"From (UTC day)"</label>
-                <input id="filter-from" type="date"
-                    prop:value=move || form.with(|f| f.from.clone())
-                    on:input:target=move |ev| set_day(false, ev.target().value())/>
-            </div>
-            <div class="field">
-                <label for="filter-to">"To (UTC day)"</label>
-                <input id="filter-to" type="date"
-                    prop:value=move || form.with(|f| f.to.clone())
-                    on:input:target=move |ev| set_day(true, ev.target().value())/>
-            </div>
+            {day_field("filter-from", "From (UTC day)", false)}
+            {day_field("filter-to", "To (UTC day)", true)}
             <div class="field keyword">
                 <label for="filter-keyword">"Keyword"</label>
                 <input id="filter-keyword" type="search" maxlength="256"
