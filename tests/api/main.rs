@@ -7,6 +7,7 @@ mod checkpoints;
 mod export;
 mod feed;
 mod fixtures;
+mod histogram;
 mod hostile_input;
 mod ingest;
 mod integrity;

@@ -1,7 +1,7 @@
 //! The schema migrations on a database that holds data: the term_kinds
 //! migration reverted (a string stored as two kinded terms becomes one term
 //! again, events still pointing at it) and applied again (old terms keep no
-//! kind).
+//! kind), and the maintained counts filled from the events already there.
 
 use adminlog_server::storage::DatabaseUrl;
 use adminlog_tests::{for_both_backends, Backend, TestDatabase};
@@ -46,6 +46,8 @@ macro_rules! migrate_and_check {
         conn.batch_execute(KINDED_DATA).expect("kinded data");
 
         // Back to before term_kinds: one term per string.
+        let reverted = conn.revert_last_migration(migrations.clone()).expect("revert the maintained counts");
+        assert_eq!(reverted.to_string(), "20261201000001");
         let reverted = conn.revert_last_migration(migrations.clone()).expect("revert push streams");
         assert_eq!(reverted.to_string(), "20261130000004");
         let reverted = conn.revert_last_migration(migrations.clone()).expect("revert the partial term indexes");
@@ -71,6 +73,17 @@ macro_rules! migrate_and_check {
         conn.run_pending_migrations(migrations).expect("apply them again");
         assert_eq!(number(conn, "SELECT count(*) AS n FROM terms WHERE kind IS NULL"), 2);
         assert_eq!(number(conn, "SELECT count(*) AS n FROM terms"), 2);
+        // The maintained counts start from the events already stored: both
+        // events of the first hour of 1970, action 1.
+        assert_eq!(
+            number(conn, "SELECT events AS n FROM event_counts_by_hour WHERE org_id = 7 AND hour = 0 AND action = 1"),
+            2
+        );
+        assert_eq!(
+            number(conn, "SELECT events AS n FROM event_counts_by_day WHERE org_id = 7 AND day = 0 AND action = 1"),
+            2
+        );
+        assert_eq!(number(conn, "SELECT count(*) AS n FROM event_counts_by_hour"), 1);
     }};
 }
 

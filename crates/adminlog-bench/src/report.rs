@@ -198,7 +198,7 @@ impl Report {
         if self.backends.len() < 2 {
             return;
         }
-        self.side_by_side_shapes(out, "Side by side: HTTP p50 / p99 ms", |b| &b.shapes);
+        self.side_by_side_shapes(out, "Side by side: HTTP p50 / p99 ms", |b| &b.shapes, http_cell);
         let export: Vec<String> = self
             .backends
             .iter()
@@ -231,10 +231,22 @@ impl Report {
         let _ = writeln!(out, "| push, arrival to receiver (10 streams, 1,000 events/s) | {} |", push.join(" | "));
         let disk: Vec<String> = self.backends.iter().map(|b| format!("{:.0} B", b.bytes_per_event)).collect();
         let _ = writeln!(out, "| disk per event | {} |\n", disk.join(" | "));
+        self.side_by_side_shapes(
+            out,
+            "Side by side: histogram of the shape's filters, HTTP p50 / p99 ms (count)",
+            |b| &b.shapes,
+            histogram_cell,
+        );
+        let _ = writeln!(out);
         if self.backends.iter().all(|b| b.burst_shapes.is_empty()) {
             return;
         }
-        self.side_by_side_shapes(out, "Side by side after the burst: HTTP p50 / p99 ms", |b| &b.burst_shapes);
+        self.side_by_side_shapes(
+            out,
+            "Side by side after the burst: HTTP p50 / p99 ms",
+            |b| &b.burst_shapes,
+            http_cell,
+        );
         let bursts: Vec<String> = self
             .backends
             .iter()
@@ -244,21 +256,26 @@ impl Report {
     }
 
     /// A heading and one row per shape, a column per data set.
-    fn side_by_side_shapes(&self, out: &mut String, title: &str, shapes: fn(&BackendReport) -> &[ShapeResult]) {
+    fn side_by_side_shapes(
+        &self,
+        out: &mut String,
+        title: &str,
+        shapes: fn(&BackendReport) -> &[ShapeResult],
+        cell: fn(&ShapeResult) -> Option<String>,
+    ) {
         let Some(first) = self.backends.first() else { return };
         let _ = writeln!(out, "## {title}\n");
         let columns: Vec<String> = self.backends.iter().map(|b| format!("{} {}", b.backend, b.dataset)).collect();
         let _ = writeln!(out, "| shape | {} |", columns.join(" | "));
         let _ = writeln!(out, "| --- |{}", " ---: |".repeat(columns.len()));
         for (i, shape) in shapes(first).iter().enumerate() {
+            if cell(shape).is_none() {
+                continue;
+            }
             let cells: Vec<String> = self
                 .backends
                 .iter()
-                .map(|b| {
-                    shapes(b)
-                        .get(i)
-                        .map_or("—".to_owned(), |s| format!("{:.2} / {:.2}", s.http.p50_ms, s.http.p99_ms))
-                })
+                .map(|b| shapes(b).get(i).and_then(cell).unwrap_or_else(|| "—".to_owned()))
                 .collect();
             let _ = writeln!(out, "| {} | {} |", shape.name, cells.join(" | "));
         }
@@ -269,6 +286,15 @@ impl Report {
         std::fs::write(dir.join("bench.md"), markdown)?;
         std::fs::write(dir.join("bench.json"), serde_json::to_string_pretty(self).map_err(std::io::Error::other)?)
     }
+}
+
+fn http_cell(shape: &ShapeResult) -> Option<String> {
+    Some(format!("{:.2} / {:.2}", shape.http.p50_ms, shape.http.p99_ms))
+}
+
+fn histogram_cell(shape: &ShapeResult) -> Option<String> {
+    let timings = shape.histogram.as_ref()?;
+    Some(format!("{:.2} / {:.2} ({})", timings.p50_ms, timings.p99_ms, shape.histogram_total.as_deref().unwrap_or("?")))
 }
 
 /// What the planner's statistics knew when the shapes were timed.
@@ -283,15 +309,27 @@ fn statistics_note(estimate: Option<i64>) -> String {
 fn shape_table(out: &mut String, shapes: &[ShapeResult]) {
     let _ = writeln!(
         out,
-        "| shape | route | rows | HTTP p50 ms | p95 ms | p99 ms | floor p50 ms | floor p99 ms | HTTP/floor p50 |"
+        "| shape | route | rows | HTTP p50 ms | p95 ms | p99 ms | floor p50 ms | floor p99 ms | HTTP/floor p50 | \
+         histogram p50 / p99 ms | count |"
     );
-    let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for s in shapes {
         let ratio = if s.floor.p50_ms > 0.0 { s.http.p50_ms / s.floor.p50_ms } else { 0.0 };
+        let histogram = s.histogram.as_ref().map_or("—".to_owned(), |h| format!("{:.2} / {:.2}", h.p50_ms, h.p99_ms));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× |",
-            s.name, s.route, s.rows, s.http.p50_ms, s.http.p95_ms, s.http.p99_ms, s.floor.p50_ms, s.floor.p99_ms, ratio
+            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× | {} | {} |",
+            s.name,
+            s.route,
+            s.rows,
+            s.http.p50_ms,
+            s.http.p95_ms,
+            s.http.p99_ms,
+            s.floor.p50_ms,
+            s.floor.p99_ms,
+            ratio,
+            histogram,
+            s.histogram_total.as_deref().unwrap_or("—"),
         );
     }
 }

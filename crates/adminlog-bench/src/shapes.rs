@@ -52,6 +52,10 @@ pub struct ShapeResult {
     pub floor: Percentiles,
     /// The planner's route for the page (`storage::events::Route`).
     pub route: String,
+    /// `GET /admin-logs/histogram` with the shape's filters (first pages
+    /// only: the histogram has no position), and the count it gave.
+    pub histogram: Option<Percentiles>,
+    pub histogram_total: Option<String>,
 }
 
 fn day(at: OffsetDateTime) -> String {
@@ -209,6 +213,13 @@ pub fn measure_all(context: &Context, iterations: usize) -> Result<Vec<ShapeResu
             floor.push(started.elapsed());
             route = read.route.label().to_owned();
         }
+        let (histogram, histogram_total) = match shape.depth {
+            Depth::First => {
+                let (timings, total) = time_histogram(context, &shape.query, iterations)?;
+                (Some(timings), Some(total))
+            }
+            _ => (None, None),
+        };
         let result = ShapeResult {
             name: shape.name.to_owned(),
             query: url,
@@ -216,14 +227,38 @@ pub fn measure_all(context: &Context, iterations: usize) -> Result<Vec<ShapeResu
             route,
             http: Percentiles::of(&mut http),
             floor: Percentiles::of(&mut floor),
+            histogram,
+            histogram_total,
         };
         println!(
-            "{:<38} rows {:>4}  http p50 {:>8.2} ms p99 {:>8.2} ms  floor p50 {:>8.2} ms  {}",
-            result.name, rows, result.http.p50_ms, result.http.p99_ms, result.floor.p50_ms, result.route
+            "{:<38} rows {:>4}  http p50 {:>8.2} ms p99 {:>8.2} ms  floor p50 {:>8.2} ms  {}  histogram p99 {}",
+            result.name,
+            rows,
+            result.http.p50_ms,
+            result.http.p99_ms,
+            result.floor.p50_ms,
+            result.route,
+            result.histogram.as_ref().map_or("—".to_owned(), |h| format!("{:.2} ms", h.p99_ms)),
         );
         results.push(result);
     }
     Ok(results)
+}
+
+/// Times the histogram of a shape's filters over HTTP; the count it gives
+/// ("1234", or "10000+" past a keyword's cap).
+fn time_histogram(context: &Context, query: &str, iterations: usize) -> Result<(Percentiles, String), String> {
+    let url = format!("/api/v1/admin-logs/histogram{}{query}", if query.is_empty() { "" } else { "?" });
+    let histogram: adminlog_types::Histogram = context.get(&url)?.json().map_err(|e| e.to_string())?;
+    let total = format!("{}{}", histogram.total, if histogram.exact { "" } else { "+" });
+    let mut timings = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        let body = context.get(&url)?.bytes().map_err(|e| e.to_string())?;
+        timings.push(started.elapsed());
+        drop(body);
+    }
+    Ok((Percentiles::of(&mut timings), total))
 }
 
 /// Now, as the API writes it.

@@ -39,6 +39,7 @@ mod action;
 mod csv_row;
 mod error;
 mod event;
+mod histogram;
 mod integrity;
 mod query;
 mod stream;
@@ -56,6 +57,7 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail, Problem};
 pub use event::{
     ActionInfo, Event, FeedPage, IngestRequest, IngestResponse, ItemList, NewEvent, Page, RecordedBy, Source,
 };
+pub use histogram::{Histogram, HistogramBucket, KEYWORD_COUNT_CAP};
 pub use integrity::{ChainVerification, Checkpoint, EvidenceEvent, EvidenceHeader, EVIDENCE_FORMAT};
 pub use query::{
     check_keyword, Ago, AgoUnit, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_FEED_SIZE, DEFAULT_PAGE_SIZE,

@@ -211,6 +211,8 @@ pub enum QueryKind {
     Export,
     /// `GET /admin-logs/feed`: filters, `after`, `limit`, `wait`.
     Feed,
+    /// `GET /admin-logs/histogram`: the filters alone.
+    Histogram,
 }
 
 /// A parsed query string of either endpoint.
@@ -368,6 +370,7 @@ impl LogQuery {
                     out.append_pair("format", "extended");
                 }
             }
+            QueryKind::Histogram => {}
         }
         out.finish()
     }
@@ -378,6 +381,7 @@ fn unknown_parameter_message(kind: QueryKind) -> &'static str {
         QueryKind::Page => "is not a parameter of this endpoint (from, to, keyword, actions, limit, cursor)",
         QueryKind::Export => "is not a parameter of this endpoint (from, to, keyword, actions, header, format)",
         QueryKind::Feed => "is not a parameter of this endpoint (from, to, keyword, actions, after, limit, wait)",
+        QueryKind::Histogram => "is not a parameter of this endpoint (from, to, keyword, actions)",
     }
 }
 

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod cursor;
 pub mod evidence;
 pub mod fields;
+pub mod histogram;
 pub mod ingest;
 pub mod outbound;
 pub mod recorder;

@@ -142,6 +142,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    event_counts_by_hour (org_id, hour, action) {
+        org_id -> BigInt,
+        hour -> BigInt,
+        action -> SmallInt,
+        events -> BigInt,
+    }
+}
+
+diesel::table! {
+    event_counts_by_day (org_id, day, action) {
+        org_id -> BigInt,
+        day -> BigInt,
+        action -> SmallInt,
+        events -> BigInt,
+    }
+}
+
 diesel::joinable!(administrators -> organizations (org_id));
 diesel::joinable!(api_keys -> organizations (org_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, administrators, api_keys, revoked_tokens);

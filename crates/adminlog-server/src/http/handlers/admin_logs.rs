@@ -56,6 +56,16 @@ pub async fn list_admin_logs(
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// How many events the filter matches, and when: the result header's count
+/// and activity bars.
+pub async fn histogram(state: web::Data<AppState>, req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.may_read_logs()?;
+    let query = LogQuery::parse(req.query_string(), QueryKind::Histogram).map_err(ApiError::Validation)?;
+    let org_id = caller.tenant.id;
+    let histogram = blocking(move || Ok(state.db.histogram(org_id, &query.filter, OffsetDateTime::now_utc())?)).await?;
+    Ok(HttpResponse::Ok().json(histogram))
+}
+
 pub async fn export_admin_logs_csv(
     state: web::Data<AppState>,
     req: HttpRequest,

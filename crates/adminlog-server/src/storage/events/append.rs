@@ -11,6 +11,7 @@ use super::super::schema::{events, organizations};
 use super::super::term_cache::TermCache;
 use super::super::terms::{resolve_terms, term_texts, TermColumn, LOOKUP_CHUNK};
 use super::super::{from_micros, on_any, to_micros, AnyConn, StorageError, StorageResult};
+use super::counts;
 use super::sql::rows_by_id;
 use super::{source_code, SOURCE_API};
 use crate::domain::chain::{link, ChainedEvent, Recorded, GENESIS};
@@ -139,6 +140,8 @@ pub(super) fn append_with(
             }
         }
     }
+    let appended: Vec<(i64, i16)> = rows.iter().map(|row| (row.ts, row.action)).collect();
+    counts::add(conn, org_id, &appended)?;
     on_any!(conn, |c| diesel::update(organizations::table.find(org_id))
         .set((
             organizations::last_event_id.eq(last_event_id),

@@ -9,7 +9,9 @@
 //! here. Appending lives in [`append`].
 
 mod append;
+mod counts;
 mod feed;
+mod histogram;
 pub mod planner;
 mod sql;
 mod walks;
