@@ -2,7 +2,7 @@
 
 use adminlog_types::{
     Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, CreatedApiKey, ErrorBody, ErrorCode, Event,
-    ItemList, LoginRequest, LoginResponse, Me, Page, Problem, UpdateAdministratorRequest,
+    Histogram, ItemList, LoginRequest, LoginResponse, Me, Page, Problem, UpdateAdministratorRequest,
 };
 use adminlog_types::{CreateStreamRequest, CreatedStream, Stream, UpdateStreamRequest};
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -112,6 +112,10 @@ pub async fn me(token: &str) -> Result<Me, ClientError> {
 }
 
 pub async fn admin_logs(token: &str, url: &str) -> Result<Page<Event>, ClientError> {
+    json(send(authorized(Request::get(url), token).build()).await?).await
+}
+
+pub async fn histogram(token: &str, url: &str) -> Result<Histogram, ClientError> {
     json(send(authorized(Request::get(url), token).build()).await?).await
 }
 

@@ -1,7 +1,8 @@
-//! The adminlog browser app. `url_state`, `local_time`, `event_details`,
+//! The adminlog browser app. `url_state`, `local_time`, `activity`, `event_details`,
 //! `roles` and the keys of `storage` are pure and tested natively; the rest
 //! runs in the browser only.
 
+pub mod activity;
 pub mod event_details;
 pub mod local_time;
 pub mod roles;

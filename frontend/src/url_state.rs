@@ -78,6 +78,16 @@ pub fn export_api_url(filter: &LogFilter) -> String {
     }
 }
 
+/// The API URL of the count and activity bars of the view's filters.
+pub fn histogram_api_url(filter: &LogFilter) -> String {
+    let search = LogQuery { filter: filter.clone(), ..LogQuery::default() }.to_query_string(QueryKind::Histogram);
+    if search.is_empty() {
+        "/api/v1/admin-logs/histogram".to_owned()
+    } else {
+        format!("/api/v1/admin-logs/histogram?{search}")
+    }
+}
+
 /// The quick ranges offered beside the custom days.
 pub const QUICK_RANGES: [(Ago, &str); 3] =
     [(Ago::LAST_24_HOURS, "Last 24 hours"), (Ago::LAST_7_DAYS, "Last 7 days"), (Ago::LAST_30_DAYS, "Last 30 days")];
@@ -88,7 +98,8 @@ pub struct FilterForm {
     /// A span back from now (`from=now-7d`), kept relative in the link;
     /// when set, `from` and `to` are empty.
     pub range: Option<Ago>,
-    /// `YYYY-MM-DD` or empty.
+    /// `YYYY-MM-DD` (a whole UTC day), an RFC 3339 instant (a link to a
+    /// part of a day, as a histogram bar gives), or empty.
     pub from: String,
     pub to: String,
     pub keyword: String,
@@ -99,8 +110,7 @@ pub struct FilterForm {
 impl FilterForm {
     pub fn from_query(query: &LogQuery) -> FilterForm {
         let day = |bound: Option<TimeBound>| match bound {
-            Some(TimeBound::Day(day)) => TimeBound::Day(day).to_string(),
-            Some(TimeBound::Instant(at)) => TimeBound::Day(at.date()).to_string(),
+            Some(bound @ (TimeBound::Day(_) | TimeBound::Instant(_))) => bound.to_string(),
             Some(TimeBound::Ago(_)) | None => String::new(),
         };
         FilterForm {
@@ -221,9 +231,24 @@ mod tests {
     }
 
     #[test]
-    fn instants_in_links_show_as_their_utc_day() {
-        let query = view_from_search("from=2016-06-09T23:30:00-02:00").unwrap();
-        assert_eq!(FilterForm::from_query(&query).from, date!(2016 - 06 - 10).to_string());
+    fn instants_in_links_stay_instants_through_the_form() {
+        let query = view_from_search("from=2016-06-09T23:30:00-02:00&to=2016-06-10T03:59:59.999999Z").unwrap();
+        let form = FilterForm::from_query(&query);
+        assert_eq!(form.from, "2016-06-10T01:30:00Z");
+        assert_eq!(form.to, "2016-06-10T03:59:59.999999Z");
+        // View on that form asks for the same range, not whole days.
+        assert_eq!(form.to_query().unwrap().filter, query.filter);
+        assert_eq!(
+            FilterForm::from_query(&view_from_search("from=2016-06-10").unwrap()).from,
+            date!(2016 - 06 - 10).to_string()
+        );
+    }
+
+    #[test]
+    fn the_histogram_asks_for_the_filters_alone() {
+        let query = view_from_search("from=now-7d&keyword=vpn&limit=25&cursor=abc").unwrap();
+        assert_eq!(histogram_api_url(&query.filter), "/api/v1/admin-logs/histogram?from=now-7d&keyword=vpn");
+        assert_eq!(histogram_api_url(&LogFilter::default()), "/api/v1/admin-logs/histogram");
     }
 
     #[test]

@@ -699,7 +699,7 @@ test("errors, empty results and bad links say what happened and offer a way on",
     await andWait(page, () => refused.getByRole("button", { name: "Clear filters" }).click());
     assert.equal(new URL(page.url()).search, "");
     assert.ok((await rows(page)).length > 0);
-    await page.getByRole("status").filter({ hasText: /^Events 1–50, newest first; more on the next pages\.$/ }).waitFor();
+    await page.getByRole("status").filter({ hasText: /^Events 1–50 of [\d,]+, newest first; more on the next pages\.$/ }).waitFor();
     await page.waitForFunction(() => document.activeElement.id === "result-summary"); // focus moves to the results
 
     // An empty result offers Clear filters.
@@ -740,7 +740,7 @@ test("loading keeps the rows on screen and focus where it was", async (t) => {
     release();
     await answered;
     await page.locator('.results[aria-busy="false"]').waitFor();
-    await page.getByRole("status").filter({ hasText: /^Events 26–50, newest first; more on the next pages\.$/ }).waitFor();
+    await page.getByRole("status").filter({ hasText: /^Events 26–50 of 60, newest first; more on the next pages\.$/ }).waitFor();
     assert.equal((await rows(page))[0][4], "pager-34");
   });
 });
@@ -835,4 +835,46 @@ test("quick ranges stay relative: in the link, after a reload, and until a day i
     assert.equal(new URL(page.url()).search, "");
     assert.equal(await page.getByLabel("From (UTC day)").inputValue(), "");
   });
+});
+
+test("the result header counts the matches and a bar zooms the view to its time", async (t) => {
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30");
+    const chart = page.getByRole("img", { name: /^Events per / });
+    await chart.waitFor();
+    // Thirty days in six-hour bars, read in the viewer's zone (Paris, UTC+2 in June).
+    assert.equal(
+      await chart.getAttribute("aria-label"),
+      "Events per 6 hours, from 2016-06-01 02:00:00 to 2016-07-01 02:00:00 (your time): 7 events, at most 3 in 6 hours.",
+    );
+    await page.getByText(/^Events 1–7 of 7, newest first\.$/).waitFor();
+    await assertAccessible(page, "histogram");
+
+    // The busiest bar: the three events of 2016-06-09 between 12:00 and 18:00 UTC.
+    const busiest = page.locator('.activity .slot[title="2016-06-09 14:00:00: 3 events"]');
+    // Drawn to scale: the busiest bar fills the chart's height, one of two events two thirds of it.
+    const fill = (title) => page.locator(`.activity .slot[title="${title}"] .fill`).evaluate((e) => e.getBoundingClientRect().height);
+    const tallest = await fill("2016-06-09 14:00:00: 3 events");
+    assert.ok(tallest > 40, `the busiest bar is ${tallest}px tall`);
+    assert.ok(Math.abs(await fill("2016-06-10 08:00:00: 2 events") - tallest * 2 / 3) < 2);
+    await andWait(page, () => busiest.click());
+    const asked = new URL(page.url()).searchParams;
+    assert.equal(asked.get("from"), "2016-06-09T12:00:00Z");
+    assert.equal(asked.get("to"), "2016-06-09T17:59:59.999999Z");
+    assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "ADD_USER_TO_DOMAIN", "CREATE_DOMAIN"]);
+    // The range stays exact in the form, in the viewer's zone, and View keeps it.
+    assert.equal(await page.getByLabel("From (Europe/Paris)").inputValue(), "2016-06-09T14:00");
+    await andWait(page, () => page.getByRole("button", { name: "View" }).click());
+    assert.equal(new URL(page.url()).searchParams.get("to"), "2016-06-09T17:59:59.999999Z");
+    assert.equal((await rows(page)).length, 3);
+    await page.getByRole("img", { name: /^Events per hour, .*: 3 events, at most 3 in one hour\.$/ }).waitFor();
+  });
+
+  // On a phone the bars fit the screen.
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs");
+    await page.getByRole("img", { name: /^Events per / }).waitFor();
+    assert.equal(await sidewaysOverflow(page), 0);
+    await assertAccessible(page, "phone-histogram");
+  }, { viewport: { width: 390, height: 844 } });
 });

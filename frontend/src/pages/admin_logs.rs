@@ -1,8 +1,9 @@
-//! The Admin Logs tab: filters in the URL, a page of events (each with its
+//! The Admin Logs tab: filters in the URL, the count and activity bars of
+//! the filters (a bar zooms to its time), a page of events (each with its
 //! details, see `event_row`), cursors, and the CSV export of exactly the
 //! current view.
 
-use adminlog_types::{ErrorCode, Event, LogFilter, LogQuery, Page};
+use adminlog_types::{ErrorCode, Event, Histogram, LogFilter, LogQuery, Page, TimeBound};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
@@ -10,11 +11,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::action_picker::ActionPicker;
 use super::event_row::EventRow;
 use super::{describe, focus_soon};
+use crate::activity::{bar_heights, bar_title, chart_label, total_phrase, zoom_bounds};
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
-use crate::local_time::offset_label;
+use crate::local_time::{format_local, from_local_input, offset_label, to_local_input};
 use crate::url_state::{
-    export_api_url, page_api_url, view_from_search, view_url, FilterForm, PAGE_SIZES, QUICK_RANGES,
+    export_api_url, histogram_api_url, page_api_url, view_from_search, view_url, FilterForm, PAGE_SIZES, QUICK_RANGES,
 };
 
 const PATH: &str = "/admin-logs";
@@ -27,6 +29,20 @@ fn viewer_time_zone() -> String {
         .and_then(|zone| zone.as_string())
         // `time`'s clock is not available in the browser; ask JavaScript's.
         .unwrap_or_else(|| offset_label(-(js_sys::Date::new_0().get_timezone_offset() as i32)))
+}
+
+/// The viewer's offset east of UTC, in minutes, at the instant `at` (it
+/// changes with daylight saving time).
+fn offset_at(at: time::OffsetDateTime) -> i32 {
+    let millis = (at.unix_timestamp_nanos() / 1_000_000) as f64;
+    -(js_sys::Date::new(&JsValue::from_f64(millis)).get_timezone_offset() as i32)
+}
+
+/// A `datetime-local` value in the viewer's zone as an instant: read first
+/// as if it were UTC, to learn the zone's offset around that time.
+fn instant_from_local(value: &str) -> Option<time::OffsetDateTime> {
+    let guess = from_local_input(value, 0)?;
+    from_local_input(value, offset_at(guess))
 }
 
 fn save_file(bytes: &[u8], filename: &str) -> Result<(), JsValue> {
@@ -52,17 +68,19 @@ fn first_row_number(query: &LogQuery, pages_before: usize) -> Option<usize> {
     }
 }
 
-/// The result header's sentence, announced to screen readers as it changes.
-fn summary(page: &Page<Event>, first_row: Option<usize>) -> String {
+/// The result header's sentence, announced to screen readers as it changes;
+/// `total` is the count of every matching event, once it is known.
+fn summary(page: &Page<Event>, first_row: Option<usize>, total: Option<String>) -> String {
     let n = page.items.len();
+    let of = total.map(|total| format!(" of {total}")).unwrap_or_default();
     match (n, first_row) {
         (0, _) => "No events match these filters.".to_owned(),
         (1, Some(1)) if page.next_cursor.is_none() => "1 event.".to_owned(),
         (_, Some(first)) => {
             let more = if page.next_cursor.is_some() { "; more on the next pages" } else { "" };
-            format!("Events {first}–{}, newest first{more}.", first + n - 1)
+            format!("Events {first}–{}{of}, newest first{more}.", first + n - 1)
         }
-        (_, None) => format!("{n} events from the link's position, newest first."),
+        (_, None) => format!("{n} events{of} from the link's position, newest first."),
     }
 }
 
@@ -86,6 +104,24 @@ pub fn AdminLogsPage() -> impl IntoView {
     // Cursors of the pages before this one, for Previous.
     let earlier = RwSignal::new(Vec::<Option<String>>::new());
     let current = Memo::new(move |_| view_from_search(&location.search.get()));
+    // The count and bars follow the filters, not the page: paging keeps them.
+    let filter = Memo::new(move |_| current.get().ok().map(|query| query.filter));
+    let activity = RwSignal::new(None::<Result<Histogram, ClientError>>);
+    Effect::new(move |_| {
+        attempt.track();
+        let Some(asked) = filter.get() else {
+            activity.set(None);
+            return;
+        };
+        let url = histogram_api_url(&asked);
+        let token = session.token();
+        spawn_local(async move {
+            let result = api::histogram(&token, &url).await;
+            if filter.get_untracked().as_ref() == Some(&asked) {
+                activity.set(Some(result));
+            }
+        });
+    });
 
     Effect::new(move |_| {
         attempt.track();
@@ -181,6 +217,19 @@ pub fn AdminLogsPage() -> impl IntoView {
             show(query);
         }
     };
+    // A bar narrows the view to its time, keeping the other filters.
+    let zoom = Callback::new(move |index: usize| {
+        let bounds =
+            activity.with_untracked(|a| a.as_ref().and_then(|a| a.as_ref().ok()).and_then(|h| zoom_bounds(h, index)));
+        if let (Some((from, to)), Ok(mut query)) = (bounds, current.get_untracked()) {
+            query.filter.from = Some(from);
+            query.filter.to = Some(to);
+            query.cursor = None;
+            earlier.set(Vec::new());
+            focus_results.set(true);
+            show(query);
+        }
+    });
     let export = move |_| {
         let Ok(query) = current.get_untracked() else { return };
         let url = export_api_url(&query.filter);
@@ -233,8 +282,11 @@ pub fn AdminLogsPage() -> impl IntoView {
             return "Loading events…".to_owned();
         }
         let Ok(query) = current.get() else { return String::new() };
+        let total = activity.with(|a| a.as_ref().and_then(|a| a.as_ref().ok()).map(total_phrase));
         shown
-            .with(|page| page.as_ref().map(|page| summary(page, first_row_number(&query, earlier.with(Vec::len)))))
+            .with(|page| {
+                page.as_ref().map(|page| summary(page, first_row_number(&query, earlier.with(Vec::len)), total))
+            })
             .unwrap_or_default()
     };
     let has_next = move || shown.with(|p| p.as_ref().is_some_and(|p| p.next_cursor.is_some()));
@@ -259,6 +311,7 @@ pub fn AdminLogsPage() -> impl IntoView {
                     {move || export_note.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
                     <div class="results" aria-busy=move || loading.get().to_string()>
                         <p id="result-summary" class="result-summary" role="status" tabindex="-1">{header}</p>
+                        <ActivityChart activity zoom/>
                         {move || loading.get().then(|| view! { <div class="progress" aria-hidden="true"></div> })}
                         {move || failure.get().map(|e| view! {
                             <div class="error" role="alert">
@@ -326,21 +379,56 @@ fn FilterBar(
         }
         run_view.run(());
     };
-    // A custom day, `from` or `to`; typing one leaves any quick range.
-    let day_field = move |id: &'static str, label: &'static str, to: bool| {
-        let day = move |f: &FilterForm| if to { f.to.clone() } else { f.from.clone() };
-        let set_day = move |value: String| {
+    // A custom bound, `from` or `to`; typing one leaves any quick range. A
+    // whole UTC day shows as a date; an instant (a bar's zoom, a link) as a
+    // date and time in the viewer's zone, so View keeps it exact.
+    let zone = viewer_time_zone();
+    let bound_field = move |id: &'static str, to: bool| {
+        let bound = move |f: &FilterForm| if to { f.to.clone() } else { f.from.clone() };
+        let set_bound = move |value: String| {
             form.update(|f| {
                 f.range = None;
                 *(if to { &mut f.to } else { &mut f.from }) = value;
             })
         };
-        view! {
-            <div class="field">
-                <label for=id>{label}</label>
-                <input id=id type="date" prop:value=move || form.with(day)
-                    on:input:target=move |ev| set_day(ev.target().value())/>
-            </div>
+        let is_instant = move || form.with(|f| bound(f).contains('T'));
+        let name = if to { "To" } else { "From" };
+        let zone = zone.clone();
+        move || {
+            if is_instant() {
+                let shown = move || {
+                    form.with(|f| {
+                        TimeBound::parse(&bound(f)).ok().map_or_else(String::new, |b| {
+                            let at = b.start(time::OffsetDateTime::UNIX_EPOCH);
+                            to_local_input(at, offset_at(at))
+                        })
+                    })
+                };
+                view! {
+                    <div class="field">
+                        <label for=id>{format!("{name} ({zone})")}</label>
+                        <input id=id type="datetime-local" step="1" prop:value=shown
+                            on:change:target=move |ev| {
+                                let value = ev.target().value();
+                                match instant_from_local(&value) {
+                                    Some(at) => set_bound(TimeBound::Instant(at).to_string()),
+                                    None if value.is_empty() => set_bound(String::new()),
+                                    None => {}
+                                }
+                            }/>
+                    </div>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <div class="field">
+                        <label for=id>{format!("{name} (UTC day)")}</label>
+                        <input id=id type="date" prop:value=move || form.with(bound)
+                            on:input:target=move |ev| set_bound(ev.target().value())/>
+                    </div>
+                }
+                .into_any()
+            }
         }
     };
     view! {
@@ -358,8 +446,8 @@ fn FilterBar(
                     <option value="custom" selected=move || range_choice() == "custom">"Custom days"</option>
                 </select>
             </div>
-            {day_field("filter-from", "From (UTC day)", false)}
-            {day_field("filter-to", "To (UTC day)", true)}
+            {bound_field("filter-from", false)}
+            {bound_field("filter-to", true)}
             <div class="field keyword">
                 <label for="filter-keyword">"Keyword"</label>
                 <input id="filter-keyword" type="search" maxlength="256"
@@ -377,6 +465,53 @@ fn FilterBar(
                 </button>
             </div>
         </form>
+    }
+}
+
+/// The activity bars of the filters' range: an image to assistive
+/// technology (its label says the range, the total and the busiest bucket),
+/// and to a pointer a row of bars, each zooming the view to its time (the
+/// From and To fields do the same from the keyboard). Hidden until the
+/// count is known; a failed count leaves the table alone.
+#[component]
+fn ActivityChart(activity: RwSignal<Option<Result<Histogram, ClientError>>>, zoom: Callback<usize>) -> impl IntoView {
+    move || {
+        let histogram = activity.get()?.ok()?;
+        if histogram.buckets.is_empty() {
+            return None;
+        }
+        let label = chart_label(&histogram, offset_at(histogram.from));
+        let first = format_local(histogram.from, offset_at(histogram.from));
+        let last = format_local(histogram.to, offset_at(histogram.to));
+        let bars = bar_heights(&histogram)
+            .into_iter()
+            .enumerate()
+            .map(|(index, height)| {
+                let title = histogram
+                    .buckets
+                    .get(index)
+                    .map_or_else(String::new, |bucket| bar_title(&histogram, index, offset_at(bucket.start)));
+                let (class, height) = match height {
+                    Some(percent) => ("fill", format!("{percent:.1}%")),
+                    None => ("fill unknown", "100%".to_owned()),
+                };
+                // `style:` sets the property through the CSSOM, which the
+                // page's CSP allows (a style attribute it would block).
+                view! {
+                    <div class="slot" title=title on:click=move |_| zoom.run(index)>
+                        <div class=class style:height=height></div>
+                    </div>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <figure class="activity">
+                <div class="bars" role="img" aria-label=label>{bars}</div>
+                <figcaption class="activity-range" aria-hidden="true">
+                    <span>{first}</span><span>{last}</span>
+                </figcaption>
+            </figure>
+        })
     }
 }
 
