@@ -70,6 +70,13 @@ impl Settings {
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight.unwrap_or(self.pool_size() as usize * 4)
     }
+
+    /// Reads running against the database at once: two per HTTP worker
+    /// (one per core by default), enough to keep the cores busy while one
+    /// waits on the disk or the network (`http::admission` has the figures).
+    pub fn read_turns(&self) -> usize {
+        self.workers.max(1) * 2
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +152,7 @@ pub fn start(settings: &Settings) -> Result<Running, StartError> {
         cursors: cursor_key(&secret),
         devices: DeviceTokens::new(&signing_key::derive_key(&secret, "adminlog login devices v1")),
         metrics: Metrics::default(),
-        admission: Admission::new(settings.max_in_flight()),
+        admission: Admission::new(settings.max_in_flight(), settings.read_turns()),
         signer,
         checkpoint_reuse: time::Duration::try_from(settings.checkpoint_reuse).unwrap_or(time::Duration::MINUTE),
         checkpoint_timer,

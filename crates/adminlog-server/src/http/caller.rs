@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use actix_web::{http::header, web, FromRequest, HttpRequest};
 
-use super::error::{blocking, ApiError};
+use super::error::{reading, ApiError};
 use super::state::AppState;
 use crate::auth::{api_keys, tokens::Claims};
 use crate::domain::access::{Caller, Principal};
@@ -26,10 +26,12 @@ impl FromRequest for Caller {
             let bearer = bearer.ok_or(ApiError::Unauthorized(MISSING))?;
             if api_keys::looks_like_api_key(&bearer) {
                 let presented = api_keys::parse(&bearer).ok_or(ApiError::Unauthorized(INVALID))?;
-                blocking(move || caller_from_key(&state, presented)).await
+                let admission = state.clone();
+                reading(&admission.admission, move || caller_from_key(&state, presented)).await
             } else {
                 let claims = state.tokens.verify(&bearer).ok_or(ApiError::Unauthorized(INVALID))?;
-                blocking(move || caller_from_claims(&state, claims)).await
+                let admission = state.clone();
+                reading(&admission.admission, move || caller_from_claims(&state, claims)).await
             }
         })
     }

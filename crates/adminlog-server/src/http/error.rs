@@ -4,6 +4,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use adminlog_types::{ErrorBody, ErrorCode, ErrorDetail, Problem};
 
+use super::admission::Admission;
 use crate::domain::access::Denied;
 use crate::storage::StorageError;
 
@@ -164,11 +165,38 @@ where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    match tokio::time::timeout(REQUEST_DEADLINE, actix_web::web::block(work)).await {
+    blocking_until(tokio::time::Instant::now() + REQUEST_DEADLINE, work).await
+}
+
+/// [`blocking`] for the reads every screen and client makes (the caller's
+/// identity, pages, counts, the feed): it first waits for a read turn
+/// ([`Admission::read_turn`]), within the same deadline, and holds it until
+/// the work ends, even when the client was answered 503 before that.
+pub async fn reading<T, F>(admission: &Admission, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let deadline = tokio::time::Instant::now() + REQUEST_DEADLINE;
+    let turn = tokio::time::timeout_at(deadline, admission.read_turn()).await.map_err(|_| too_slow())?;
+    blocking_until(deadline, move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+}
+
+async fn blocking_until<T, F>(deadline: tokio::time::Instant, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::time::timeout_at(deadline, actix_web::web::block(work)).await {
         Ok(done) => done?,
-        Err(_) => Err(ApiError::Unavailable(format!(
-            "the database did not answer within {} seconds",
-            REQUEST_DEADLINE.as_secs()
-        ))),
+        Err(_) => Err(too_slow()),
     }
+}
+
+fn too_slow() -> ApiError {
+    ApiError::Unavailable(format!("the database did not answer within {} seconds", REQUEST_DEADLINE.as_secs()))
 }

@@ -14,7 +14,7 @@ use super::{parse_json, recorded_download, ChunkSender};
 use crate::domain::access::Caller;
 use crate::domain::cursor::Position;
 use crate::domain::ingest::{validate_batch, BodyError, IngestBody};
-use crate::http::error::{blocking, ApiError};
+use crate::http::error::{reading, ApiError};
 use crate::http::state::AppState;
 use crate::storage::events::{position_of, EventSelection};
 use crate::storage::Db;
@@ -37,7 +37,8 @@ pub async fn list_admin_logs(
         None => None,
     };
     let limit = query.page_size() as usize;
-    let page = blocking(move || {
+    let admission = state.clone();
+    let page = reading(&admission.admission, move || {
         // One row more than asked says whether a next page exists.
         let selection = EventSelection::new(&query.filter, after, limit as i64 + 1);
         let started = Instant::now();
@@ -62,7 +63,9 @@ pub async fn histogram(state: web::Data<AppState>, req: HttpRequest, caller: Cal
     caller.may_read_logs()?;
     let query = LogQuery::parse(req.query_string(), QueryKind::Histogram).map_err(ApiError::Validation)?;
     let org_id = caller.tenant.id;
-    let histogram = blocking(move || Ok(state.db.histogram(org_id, &query.filter, OffsetDateTime::now_utc())?)).await?;
+    let db = state.db.clone();
+    let histogram =
+        reading(&state.admission, move || Ok(db.histogram(org_id, &query.filter, OffsetDateTime::now_utc())?)).await?;
     Ok(HttpResponse::Ok().json(histogram))
 }
 
@@ -82,7 +85,7 @@ pub async fn export_admin_logs_csv(
     // say whether the cap cut the export short, and the first chunk, read
     // before the export's own record exists, keeps that record out of it
     // (later chunks are older).
-    let (truncated, first_chunk) = blocking(move || {
+    let (truncated, first_chunk) = reading(&state.admission, move || {
         let cap = MAX_EXPORT_ROWS as i64 + 1;
         let truncated = db.count_events_up_to(org_id, &EventSelection::new(&filter, None, cap), cap)? == cap;
         let first_chunk = db.page_events(org_id, &EventSelection::new(&filter, None, EXPORT_CHUNK as i64))?.events;
@@ -179,7 +182,7 @@ pub async fn ingest_admin_logs(
     let drafts =
         validate_batch(batch.events, OffsetDateTime::now_utc(), caller.recorder()).map_err(ApiError::Validation)?;
     let org_id = caller.tenant.id;
-    let ids = blocking(move || Ok(state.db.append_events(org_id, &drafts)?)).await?;
+    let ids = crate::http::error::blocking(move || Ok(state.db.append_events(org_id, &drafts)?)).await?;
     Ok(HttpResponse::Created().json(IngestResponse { ids }))
 }
 

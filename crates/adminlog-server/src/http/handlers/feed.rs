@@ -8,7 +8,7 @@ use adminlog_types::{FeedPage, LogQuery, QueryKind};
 use tokio::time::Instant;
 
 use crate::domain::access::Caller;
-use crate::http::error::{blocking, ApiError};
+use crate::http::error::{reading, ApiError};
 use crate::http::give_back_slot;
 use crate::http::state::AppState;
 use crate::storage::events::{FeedRead, FeedSelection};
@@ -53,6 +53,6 @@ pub async fn read_feed(state: web::Data<AppState>, req: HttpRequest, caller: Cal
 }
 
 async fn read_once(state: &web::Data<AppState>, org_id: i64, selection: &FeedSelection) -> Result<FeedRead, ApiError> {
-    let (state, selection) = (state.clone(), selection.clone());
-    blocking(move || Ok(state.db.feed_events(org_id, &selection)?)).await
+    let (db, selection) = (state.db.clone(), selection.clone());
+    reading(&state.admission, move || Ok(db.feed_events(org_id, &selection)?)).await
 }
