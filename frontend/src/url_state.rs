@@ -4,6 +4,7 @@
 use adminlog_types::{
     Action, Ago, LogFilter, LogQuery, Problem, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
+use time::OffsetDateTime;
 
 /// Page sizes offered in the page-size menu.
 pub const PAGE_SIZES: [u32; 6] = [25, 50, 100, 250, 500, 1000];
@@ -126,6 +127,36 @@ impl FilterForm {
         }
     }
 
+    /// The same range as exact instants, for date-and-time fields: a day
+    /// from its first microsecond (UTC) and to its last, a quick range from
+    /// where it starts at `now`; no start at all: the last 24 hours.
+    pub fn with_times(&self, now: OffsetDateTime) -> FilterForm {
+        let instant = |text: &str, end: bool| match TimeBound::parse(text) {
+            Ok(bound) => TimeBound::Instant(if end { bound.end(now) } else { bound.start(now) }).to_string(),
+            Err(_) => String::new(),
+        };
+        let from = match self.range {
+            Some(ago) => TimeBound::Instant(now - ago.duration()).to_string(),
+            None if self.from.is_empty() => TimeBound::Instant(now - time::Duration::hours(24)).to_string(),
+            None => instant(&self.from, false),
+        };
+        FilterForm { range: None, from, to: instant(&self.to, true), ..self.clone() }
+    }
+
+    /// The same range as whole UTC days: an instant becomes its day.
+    pub fn with_days(&self) -> FilterForm {
+        let day = |text: &str| match TimeBound::parse(text) {
+            Ok(TimeBound::Instant(at)) => TimeBound::Day(at.date()).to_string(),
+            _ => text.to_owned(),
+        };
+        FilterForm { range: None, from: day(&self.from), to: day(&self.to), ..self.clone() }
+    }
+
+    /// Whether a bound is an instant, shown as a date and time.
+    pub fn has_times(&self) -> bool {
+        self.from.contains('T') || self.to.contains('T')
+    }
+
     /// The first page of the view the form describes, or what is wrong with it.
     pub fn to_query(&self) -> Result<LogQuery, String> {
         let mut parts = Vec::new();
@@ -242,6 +273,27 @@ mod tests {
             FilterForm::from_query(&view_from_search("from=2016-06-10").unwrap()).from,
             date!(2016 - 06 - 10).to_string()
         );
+    }
+
+    #[test]
+    fn a_range_switches_between_days_and_times_without_moving() {
+        let now = time::macros::datetime!(2026-11-30 12:00 UTC);
+        let days =
+            FilterForm { from: "2016-06-01".into(), to: "2016-06-30".into(), page_size: 50, ..FilterForm::default() };
+        let times = days.with_times(now);
+        assert_eq!((times.from.as_str(), times.to.as_str()), ("2016-06-01T00:00:00Z", "2016-06-30T23:59:59.999999Z"));
+        assert!(times.has_times() && !days.has_times());
+        assert_eq!(
+            times.to_query().unwrap().filter.to,
+            days.to_query().unwrap().filter.to.map(|b| TimeBound::Instant(b.end(now)))
+        );
+        assert_eq!(times.with_days(), days);
+        // A quick range becomes where it starts now; no range, the last day.
+        let quick = FilterForm { range: Some(Ago::LAST_7_DAYS), page_size: 50, ..FilterForm::default() };
+        assert_eq!(quick.with_times(now).from, "2026-11-23T12:00:00Z");
+        assert_eq!(quick.with_times(now).range, None);
+        assert_eq!(FilterForm::default().with_times(now).from, "2026-11-29T12:00:00Z");
+        assert_eq!(FilterForm::default().with_times(now).to, "");
     }
 
     #[test]

@@ -837,7 +837,7 @@ test("quick ranges stay relative: in the link, after a reload, and until a day i
   });
 });
 
-test("the result header counts the matches and a bar zooms the view to its time", async (t) => {
+test("the result header counts the matches, a bar zooms the view to its time, and times are typed in the viewer's zone", async (t) => {
   await inBrowser(t, async (page) => {
     await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30");
     const chart = page.getByRole("img", { name: /^Events per / });
@@ -868,6 +868,19 @@ test("the result header counts the matches and a bar zooms the view to its time"
     assert.equal(new URL(page.url()).searchParams.get("to"), "2016-06-09T17:59:59.999999Z");
     assert.equal((await rows(page)).length, 3);
     await page.getByRole("img", { name: /^Events per hour, .*: 3 events, at most 3 in one hour\.$/ }).waitFor();
+
+    // Custom days show the same range as its UTC days; custom times as dates
+    // and times in the viewer's zone, where a time can be typed.
+    const range = page.getByLabel("Time range");
+    await range.selectOption("custom");
+    assert.equal(await page.getByLabel("From (UTC day)").inputValue(), "2016-06-09");
+    assert.equal(await page.getByLabel("To (UTC day)").inputValue(), "2016-06-09");
+    await range.selectOption("times");
+    assert.equal(await page.getByLabel("From (Europe/Paris)").inputValue(), "2016-06-09T02:00");
+    await page.getByLabel("To (Europe/Paris)").fill("2016-06-09T15:59:20");
+    await andWait(page, () => page.getByRole("button", { name: "View" }).click());
+    assert.equal(new URL(page.url()).searchParams.get("to"), "2016-06-09T13:59:20Z");
+    assert.deepEqual(await actionsShown(page), ["ADD_USER_TO_DOMAIN", "CREATE_DOMAIN"]);
   });
 
   // On a phone the bars fit the screen.

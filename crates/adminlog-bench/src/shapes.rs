@@ -190,13 +190,7 @@ pub fn measure_all(context: &Context, iterations: usize) -> Result<Vec<ShapeResu
         for _ in 0..3 {
             rows = context.page(&shape.query, cursor.as_deref())?.items.len();
         }
-        let mut http = Vec::with_capacity(iterations);
-        for _ in 0..iterations {
-            let started = Instant::now();
-            let body = context.get(&url)?.bytes().map_err(|e| e.to_string())?;
-            http.push(started.elapsed());
-            drop(body);
-        }
+        let http = time_get(context, &url, iterations)?;
         let parsed = LogQuery::parse(&shape.query, QueryKind::Page).map_err(|p| format!("{p:?}"))?;
         let after = match &cursor {
             Some(token) => {
@@ -225,7 +219,7 @@ pub fn measure_all(context: &Context, iterations: usize) -> Result<Vec<ShapeResu
             query: url,
             rows,
             route,
-            http: Percentiles::of(&mut http),
+            http,
             floor: Percentiles::of(&mut floor),
             histogram,
             histogram_total,
@@ -251,14 +245,19 @@ fn time_histogram(context: &Context, query: &str, iterations: usize) -> Result<(
     let url = format!("/api/v1/admin-logs/histogram{}{query}", if query.is_empty() { "" } else { "?" });
     let histogram: adminlog_types::Histogram = context.get(&url)?.json().map_err(|e| e.to_string())?;
     let total = format!("{}{}", histogram.total, if histogram.exact { "" } else { "+" });
+    Ok((time_get(context, &url, iterations)?, total))
+}
+
+/// `iterations` GETs of `url`, each timed to its last byte.
+fn time_get(context: &Context, url: &str, iterations: usize) -> Result<Percentiles, String> {
     let mut timings = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();
-        let body = context.get(&url)?.bytes().map_err(|e| e.to_string())?;
+        let body = context.get(url)?.bytes().map_err(|e| e.to_string())?;
         timings.push(started.elapsed());
         drop(body);
     }
-    Ok((Percentiles::of(&mut timings), total))
+    Ok(Percentiles::of(&mut timings))
 }
 
 /// Now, as the API writes it.

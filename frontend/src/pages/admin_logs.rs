@@ -361,27 +361,37 @@ fn FilterBar(
         form.with(|f| match f.range {
             Some(ago) => ago.to_string(),
             None if f.from.is_empty() && f.to.is_empty() => "any".to_owned(),
+            None if f.has_times() => "times".to_owned(),
             None => "custom".to_owned(),
         })
     };
     // A quick range (or any time) applies at once, as the page size does;
-    // Custom days waits for the days and View.
+    // custom days or times keep the range shown, in the other form, and wait
+    // for View.
     let choose_range = move |value: String| {
         let quick = QUICK_RANGES.iter().map(|(ago, _)| *ago).find(|ago| ago.to_string() == value);
         match (value.as_str(), quick) {
             (_, Some(ago)) => form.update(|f| (f.range, f.from, f.to) = (Some(ago), String::new(), String::new())),
             ("any", _) => form.update(|f| (f.range, f.from, f.to) = (None, String::new(), String::new())),
+            ("times", _) => {
+                let now = time::OffsetDateTime::from_unix_timestamp_nanos(js_sys::Date::now() as i128 * 1_000_000)
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+                form.update(|f| *f = f.with_times(now));
+                focus_soon("filter-from");
+                return;
+            }
             _ => {
-                form.update(|f| f.range = None);
+                form.update(|f| *f = f.with_days());
                 focus_soon("filter-from");
                 return;
             }
         }
         run_view.run(());
     };
-    // A custom bound, `from` or `to`; typing one leaves any quick range. A
-    // whole UTC day shows as a date; an instant (a bar's zoom, a link) as a
-    // date and time in the viewer's zone, so View keeps it exact.
+    // A custom bound, `from` or `to`; typing one leaves any quick range.
+    // Whole UTC days show as dates; a range with an instant (custom times, a
+    // bar's zoom, a link) as dates and times in the viewer's zone, so View
+    // keeps it exact.
     let zone = viewer_time_zone();
     let bound_field = move |id: &'static str, to: bool| {
         let bound = move |f: &FilterForm| if to { f.to.clone() } else { f.from.clone() };
@@ -391,7 +401,7 @@ fn FilterBar(
                 *(if to { &mut f.to } else { &mut f.from }) = value;
             })
         };
-        let is_instant = move || form.with(|f| bound(f).contains('T'));
+        let is_instant = move || form.with(FilterForm::has_times);
         let name = if to { "To" } else { "From" };
         let zone = zone.clone();
         move || {
@@ -443,7 +453,8 @@ fn FilterBar(
                         let shown = value.clone();
                         view! { <option value=value selected=move || range_choice() == shown>{*label}</option> }
                     }).collect_view()}
-                    <option value="custom" selected=move || range_choice() == "custom">"Custom days"</option>
+                    <option value="custom" selected=move || range_choice() == "custom">"Custom days (UTC)"</option>
+                    <option value="times" selected=move || range_choice() == "times">"Custom times (your zone)"</option>
                 </select>
             </div>
             {bound_field("filter-from", false)}

@@ -94,6 +94,24 @@ pub(super) fn add(conn: &mut AnyConn<'_>, org_id: i64, appended: &[(i64, i16)]) 
     Ok(())
 }
 
+/// [`per_period`]'s statement on one table (the two differ in name only).
+macro_rules! sum_by_period {
+    ($c:expr, $table:ident, $column:ident, $org_id:expr, $from:expr, $to:expr, $codes:expr) => {{
+        use $table::dsl as t;
+        let mut query = t::$table
+            .filter(t::org_id.eq($org_id))
+            .filter(t::$column.ge($from))
+            .filter(t::$column.lt($to))
+            .group_by(t::$column)
+            .select((t::$column, diesel::dsl::sql::<BigInt>("CAST(SUM(events) AS BIGINT)")))
+            .into_boxed();
+        if !$codes.is_empty() {
+            query = query.filter(t::action.eq_any($codes));
+        }
+        query.load::<(i64, i64)>($c)
+    }};
+}
+
 /// Events per period in `[from, to)` (period numbers), of the given action
 /// codes (empty: every action), as (period, events); periods with none are
 /// left out. Served by the table's primary key, whose first columns are
@@ -106,36 +124,9 @@ pub(super) fn per_period(
     to: i64,
     codes: &[i16],
 ) -> StorageResult<Vec<(i64, i64)>> {
-    let total = diesel::dsl::sql::<BigInt>("CAST(SUM(events) AS BIGINT)");
     Ok(on_any!(conn, |c| match period {
-        Period::Hour => {
-            use event_counts_by_hour::dsl as t;
-            let mut query = t::event_counts_by_hour
-                .filter(t::org_id.eq(org_id))
-                .filter(t::hour.ge(from))
-                .filter(t::hour.lt(to))
-                .group_by(t::hour)
-                .select((t::hour, total.clone()))
-                .into_boxed();
-            if !codes.is_empty() {
-                query = query.filter(t::action.eq_any(codes));
-            }
-            query.load(c)
-        }
-        Period::Day => {
-            use event_counts_by_day::dsl as t;
-            let mut query = t::event_counts_by_day
-                .filter(t::org_id.eq(org_id))
-                .filter(t::day.ge(from))
-                .filter(t::day.lt(to))
-                .group_by(t::day)
-                .select((t::day, total.clone()))
-                .into_boxed();
-            if !codes.is_empty() {
-                query = query.filter(t::action.eq_any(codes));
-            }
-            query.load(c)
-        }
+        Period::Hour => sum_by_period!(c, event_counts_by_hour, hour, org_id, from, to, codes),
+        Period::Day => sum_by_period!(c, event_counts_by_day, day, org_id, from, to, codes),
     })?)
 }
 
