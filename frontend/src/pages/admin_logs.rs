@@ -106,7 +106,8 @@ pub fn AdminLogsPage() -> impl IntoView {
     let current = Memo::new(move |_| view_from_search(&location.search.get()));
     // The count and bars follow the filters, not the page: paging keeps them.
     let filter = Memo::new(move |_| current.get().ok().map(|query| query.filter));
-    let activity = RwSignal::new(None::<Result<Histogram, ClientError>>);
+    // A count that failed to load is left out: the table does not depend on it.
+    let activity = RwSignal::new(None::<Histogram>);
     Effect::new(move |_| {
         attempt.track();
         let Some(asked) = filter.get() else {
@@ -118,7 +119,7 @@ pub fn AdminLogsPage() -> impl IntoView {
         spawn_local(async move {
             let result = api::histogram(&token, &url).await;
             if filter.get_untracked().as_ref() == Some(&asked) {
-                activity.set(Some(result));
+                activity.set(result.ok());
             }
         });
     });
@@ -219,8 +220,7 @@ pub fn AdminLogsPage() -> impl IntoView {
     };
     // A bar narrows the view to its time, keeping the other filters.
     let zoom = Callback::new(move |index: usize| {
-        let bounds =
-            activity.with_untracked(|a| a.as_ref().and_then(|a| a.as_ref().ok()).and_then(|h| zoom_bounds(h, index)));
+        let bounds = activity.with_untracked(|shown| shown.as_ref().and_then(|h| zoom_bounds(h, index)));
         if let (Some((from, to)), Ok(mut query)) = (bounds, current.get_untracked()) {
             query.filter.from = Some(from);
             query.filter.to = Some(to);
@@ -282,7 +282,7 @@ pub fn AdminLogsPage() -> impl IntoView {
             return "Loading events…".to_owned();
         }
         let Ok(query) = current.get() else { return String::new() };
-        let total = activity.with(|a| a.as_ref().and_then(|a| a.as_ref().ok()).map(total_phrase));
+        let total = activity.with(|shown| shown.as_ref().map(total_phrase));
         shown
             .with(|page| {
                 page.as_ref().map(|page| summary(page, first_row_number(&query, earlier.with(Vec::len)), total))
@@ -485,9 +485,9 @@ fn FilterBar(
 /// From and To fields do the same from the keyboard). Hidden until the
 /// count is known; a failed count leaves the table alone.
 #[component]
-fn ActivityChart(activity: RwSignal<Option<Result<Histogram, ClientError>>>, zoom: Callback<usize>) -> impl IntoView {
+fn ActivityChart(activity: RwSignal<Option<Histogram>>, zoom: Callback<usize>) -> impl IntoView {
     move || {
-        let histogram = activity.get()?.ok()?;
+        let histogram = activity.get()?;
         if histogram.buckets.is_empty() {
             return None;
         }

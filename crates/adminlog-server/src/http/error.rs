@@ -178,7 +178,12 @@ where
     T: Send + 'static,
 {
     let deadline = tokio::time::Instant::now() + REQUEST_DEADLINE;
-    let turn = tokio::time::timeout_at(deadline, admission.read_turn()).await.map_err(|_| too_slow())?;
+    let turn = tokio::time::timeout_at(deadline, admission.read_turn()).await.map_err(|_| {
+        ApiError::Unavailable(format!(
+            "the server was busy with other reads for {} seconds: retry shortly",
+            REQUEST_DEADLINE.as_secs()
+        ))
+    })?;
     blocking_until(deadline, move || {
         let _turn = turn;
         work()

@@ -14,7 +14,7 @@ use super::{parse_json, recorded_download, ChunkSender};
 use crate::domain::access::Caller;
 use crate::domain::cursor::Position;
 use crate::domain::ingest::{validate_batch, BodyError, IngestBody};
-use crate::http::error::{reading, ApiError};
+use crate::http::error::{blocking, reading, ApiError};
 use crate::http::state::AppState;
 use crate::storage::events::{position_of, EventSelection};
 use crate::storage::Db;
@@ -37,8 +37,9 @@ pub async fn list_admin_logs(
         None => None,
     };
     let limit = query.page_size() as usize;
-    let admission = state.clone();
-    let page = reading(&admission.admission, move || {
+    let shared = state.clone();
+    let page = reading(&state.admission, move || {
+        let state = shared;
         // One row more than asked says whether a next page exists.
         let selection = EventSelection::new(&query.filter, after, limit as i64 + 1);
         let started = Instant::now();
@@ -182,7 +183,7 @@ pub async fn ingest_admin_logs(
     let drafts =
         validate_batch(batch.events, OffsetDateTime::now_utc(), caller.recorder()).map_err(ApiError::Validation)?;
     let org_id = caller.tenant.id;
-    let ids = crate::http::error::blocking(move || Ok(state.db.append_events(org_id, &drafts)?)).await?;
+    let ids = blocking(move || Ok(state.db.append_events(org_id, &drafts)?)).await?;
     Ok(HttpResponse::Created().json(IngestResponse { ids }))
 }
 

@@ -148,6 +148,8 @@ pub(super) fn between(conn: &mut AnyConn<'_>, org_id: i64, from: i64, to: i64, c
 
 /// The first and last hour (numbered since 1970) holding any of the
 /// organization's events: the first and last entries of its primary key.
+/// Two statements, not one `min`/`max`: each engine serves a lone `ORDER BY
+/// ... LIMIT 1` with one index probe, but may scan for both at once.
 pub(super) fn extent(conn: &mut AnyConn<'_>, org_id: i64) -> StorageResult<Option<(i64, i64)>> {
     use event_counts_by_hour::dsl as t;
     let (first, last): (Option<i64>, Option<i64>) = on_any!(conn, |c| (
