@@ -53,7 +53,7 @@ pub fn start_statistics_refresh(db: Db, period: Duration) -> Timer {
             return;
         }
         let started = std::time::Instant::now();
-        match db.analyze_events() {
+        match db.refresh_statistics() {
             Ok(()) => {
                 analyzed_at = Some(stored);
                 tracing::info!(
