@@ -1,8 +1,8 @@
 //! One async function per endpoint, on the shared wire types.
 
 use adminlog_types::{
-    Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, CreatedApiKey, ErrorBody, ErrorCode, Event,
-    Histogram, ItemList, LoginRequest, LoginResponse, Me, Page, Problem, UpdateAdministratorRequest,
+    ActionCounts, Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, CreatedApiKey, ErrorBody,
+    ErrorCode, Event, Histogram, ItemList, LoginRequest, LoginResponse, Me, Page, Problem, UpdateAdministratorRequest,
 };
 use adminlog_types::{CreateStreamRequest, CreatedStream, Stream, UpdateStreamRequest};
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -116,6 +116,10 @@ pub async fn admin_logs(token: &str, url: &str) -> Result<Page<Event>, ClientErr
 }
 
 pub async fn histogram(token: &str, url: &str) -> Result<Histogram, ClientError> {
+    json(send(authorized(Request::get(url), token).build()).await?).await
+}
+
+pub async fn action_counts(token: &str, url: &str) -> Result<ActionCounts, ClientError> {
     json(send(authorized(Request::get(url), token).build()).await?).await
 }
 

@@ -2,7 +2,7 @@
 //! A link or a reload shows the same view; Back shows the previous one.
 
 use adminlog_types::{
-    Action, Ago, LogFilter, LogQuery, Problem, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    check_keyword, Action, Ago, LogFilter, LogQuery, Problem, QueryKind, TimeBound, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 use time::OffsetDateTime;
 
@@ -68,25 +68,50 @@ pub fn page_api_url(query: &LogQuery) -> String {
     format!("/api/v1/admin-logs?{}", with_limit.to_query_string(QueryKind::Page))
 }
 
+/// The view of the events matching `value` (a cell of the table), on the
+/// same range and actions, from its first page; `None` for a value that is
+/// no keyword (empty, too long).
+pub fn narrowed_to_value(query: &LogQuery, value: &str) -> Option<LogQuery> {
+    let keyword = check_keyword(value).ok().flatten()?;
+    let mut narrowed = query.clone();
+    narrowed.filter.keyword = Some(keyword);
+    narrowed.cursor = None;
+    Some(narrowed)
+}
+
+/// The view of `action` alone, on the same range and keyword, from its
+/// first page.
+pub fn narrowed_to_action(query: &LogQuery, action: Action) -> LogQuery {
+    let mut narrowed = query.clone();
+    narrowed.filter.actions = vec![action];
+    narrowed.cursor = None;
+    narrowed
+}
+
+/// `endpoint` with the view's filters, as `kind` takes them.
+fn with_filters(endpoint: &str, filter: &LogFilter, kind: QueryKind) -> String {
+    let search = LogQuery { filter: filter.clone(), ..LogQuery::default() }.to_query_string(kind);
+    if search.is_empty() {
+        endpoint.to_owned()
+    } else {
+        format!("{endpoint}?{search}")
+    }
+}
+
 /// The API URL that exports exactly the view's filters (every page).
 pub fn export_api_url(filter: &LogFilter) -> String {
-    let export = LogQuery { filter: filter.clone(), ..LogQuery::default() };
-    let search = export.to_query_string(QueryKind::Export);
-    if search.is_empty() {
-        "/api/v1/admin-logs/export".to_owned()
-    } else {
-        format!("/api/v1/admin-logs/export?{search}")
-    }
+    with_filters("/api/v1/admin-logs/export", filter, QueryKind::Export)
 }
 
 /// The API URL of the count and activity bars of the view's filters.
 pub fn histogram_api_url(filter: &LogFilter) -> String {
-    let search = LogQuery { filter: filter.clone(), ..LogQuery::default() }.to_query_string(QueryKind::Histogram);
-    if search.is_empty() {
-        "/api/v1/admin-logs/histogram".to_owned()
-    } else {
-        format!("/api/v1/admin-logs/histogram?{search}")
-    }
+    with_filters("/api/v1/admin-logs/histogram", filter, QueryKind::Histogram)
+}
+
+/// The API URL of the counts per action within the view's range and
+/// keyword (its actions left out: each count is what choosing it shows).
+pub fn action_counts_api_url(filter: &LogFilter) -> String {
+    with_filters("/api/v1/admin-logs/action-counts", filter, QueryKind::ActionCounts)
 }
 
 /// The quick ranges offered beside the custom days.
@@ -301,6 +326,34 @@ mod tests {
         let query = view_from_search("from=now-7d&keyword=vpn&limit=25&cursor=abc").unwrap();
         assert_eq!(histogram_api_url(&query.filter), "/api/v1/admin-logs/histogram?from=now-7d&keyword=vpn");
         assert_eq!(histogram_api_url(&LogFilter::default()), "/api/v1/admin-logs/histogram");
+    }
+
+    #[test]
+    fn a_cell_narrows_the_view_to_its_value_or_action_from_the_first_page() {
+        let query = view_from_search("from=now-7d&keyword=vpn&actions=LOG_IN&limit=25&cursor=abc").unwrap();
+        let narrowed = narrowed_to_value(&query, " jane@acme.example ").unwrap();
+        assert_eq!(
+            view_url("/admin-logs", &narrowed),
+            "/admin-logs?from=now-7d&keyword=jane%40acme.example&actions=LOG_IN&limit=25"
+        );
+        assert_eq!(narrowed_to_value(&query, ""), None);
+        assert_eq!(narrowed_to_value(&query, &"x".repeat(300)), None);
+        let action = narrowed_to_action(&query, Action::ISSUE_TOKEN);
+        assert_eq!(
+            view_url("/admin-logs", &action),
+            "/admin-logs?from=now-7d&keyword=vpn&actions=ISSUE_TOKEN&limit=25"
+        );
+    }
+
+    #[test]
+    fn the_action_counts_leave_the_actions_out() {
+        let query = view_from_search("from=now-7d&keyword=vpn&actions=LOG_IN,LOG_OUT&limit=25").unwrap();
+        assert_eq!(
+            histogram_api_url(&query.filter),
+            "/api/v1/admin-logs/histogram?from=now-7d&keyword=vpn&actions=LOG_IN%2CLOG_OUT"
+        );
+        assert_eq!(action_counts_api_url(&query.filter), "/api/v1/admin-logs/action-counts?from=now-7d&keyword=vpn");
+        assert_eq!(action_counts_api_url(&LogFilter::default()), "/api/v1/admin-logs/action-counts");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    for kind in [QueryKind::Page, QueryKind::Export, QueryKind::Feed, QueryKind::Histogram] {
+    for kind in [QueryKind::Page, QueryKind::Export, QueryKind::Feed, QueryKind::Histogram, QueryKind::ActionCounts] {
         if let Ok(query) = LogQuery::parse(text, kind) {
             let selection = EventSelection::new(&query.filter, None, i64::from(query.page_size()) + 1);
             if let (Some(from), Some(to)) = (selection.from_micros, selection.to_micros) {

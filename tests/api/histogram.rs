@@ -1,12 +1,14 @@
-//! GET /api/v1/admin-logs/histogram: the count and the buckets agree with
-//! the rows the same filters page through, on any range, under concurrent
-//! ingestion, and past a keyword's cap; bad input is refused.
+//! GET /api/v1/admin-logs/histogram and /action-counts: the count, the
+//! buckets and the counts per action agree with the rows the same filters
+//! page through, on any range, under concurrent ingestion, and past a
+//! keyword's cap; bad input is refused.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use adminlog_tests::serde_json::{json, Value};
 use adminlog_tests::{enc, for_both_backends, on_both_backends, spawn_app, Backend, TestApp};
-use adminlog_types::{Histogram, Plan};
+use adminlog_types::{Action, ActionCounts, Histogram, Plan};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -57,7 +59,61 @@ async fn assert_agrees_with_rows(app: &TestApp, token: &str, query: &str) -> His
     found
 }
 
+async fn action_counts(app: &TestApp, token: &str, query: &str) -> ActionCounts {
+    let reply = app.get(&format!("/api/v1/admin-logs/action-counts?{query}"), token).await;
+    reply.assert_status(200);
+    reply.typed()
+}
+
+/// The counts per action against the rows that the same range and keyword
+/// page through: each action's count is its rows, and actions without rows
+/// are left out.
+async fn assert_action_counts_agree_with_rows(app: &TestApp, token: &str, query: &str) -> ActionCounts {
+    let found = action_counts(app, token, query).await;
+    let mut rows_per_action: BTreeMap<Action, u64> = BTreeMap::new();
+    for row in app.all_pages(token, query, 1000).await {
+        *rows_per_action.entry(row["action"].as_str().unwrap().parse().unwrap()).or_default() += 1;
+    }
+    assert!(found.exact, "{query}");
+    let counted: BTreeMap<Action, u64> = found.counts.iter().map(|c| (c.action, c.count)).collect();
+    assert_eq!(counted, rows_per_action, "{query}");
+    let order: Vec<Action> = found.counts.iter().map(|c| c.action).collect();
+    let mut listed = order.clone();
+    listed.sort_by_key(|action| Action::ALL.iter().position(|a| a == action));
+    assert_eq!(order, listed, "{query}: in the order of the action list");
+    found
+}
+
 on_both_backends! {
+    async fn counts_per_action_agree_with_the_rows_whatever_the_actions_chosen(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        app.ingest(&key, spread()).await;
+        let t = &org.token;
+        for query in [
+            "to=2024-12-31",
+            "from=2024-03-05&to=2024-03-25",
+            &format!("from={}&to={}", enc("2024-03-06T10:17:03Z"), enc("2024-04-02T05:42:00Z")),
+            &format!("from={}&to={}", enc("2024-03-12T08:05:00Z"), enc("2024-03-12T08:55:00Z")),
+            "keyword=john&to=2024-12-31",
+            "keyword=jane&from=2024-03-10&to=2024-04-30",
+            "",
+        ] {
+            assert_action_counts_agree_with_rows(&app, t, query).await;
+        }
+        let three = action_counts(&app, t, "to=2024-12-31").await;
+        assert_eq!(three.counts.len(), 3, "LOG_IN, ISSUE_TOKEN and EDIT_USER: {three:?}");
+        // Each count is what choosing that action alone shows.
+        for count in &three.counts {
+            let alone = histogram(&app, t, &format!("to=2024-12-31&actions={}", count.action)).await;
+            assert_eq!(alone.total, count.count, "{}", count.action);
+        }
+        // So the actions filter is not a parameter: a plain 400, not a silent ignore.
+        let reply = app.get("/api/v1/admin-logs/action-counts?actions=LOG_IN", t).await;
+        reply.assert_error(400, "validation_failed");
+        assert_eq!(reply.json()["error"]["details"][0]["field"], "actions");
+    }
+
     async fn counts_agree_with_the_rows_on_any_range_and_filter(app) {
         let org = app.org("Acme", Plan::Professional).await;
         let key = app.api_key(&org, &["logs:write"]).await;
@@ -129,6 +185,11 @@ on_both_backends! {
         let all = histogram(&app, &org.token, "from=2024-03-04&to=2024-03-11").await;
         assert!(all.exact);
         assert_eq!(all.total, 10_500);
+        // Per action: a lower bound past the cap, the cap's worth counted.
+        let per_action = action_counts(&app, &org.token, "keyword=john&from=2024-03-04&to=2024-03-11").await;
+        assert!(!per_action.exact);
+        assert_eq!(per_action.of(Action::LOG_IN), 10_000);
+        assert_eq!(per_action.counts.len(), 1);
     }
 
     async fn bad_input_is_refused_and_reading_needs_the_read_scope(app) {
@@ -141,15 +202,18 @@ on_both_backends! {
             ("actions=NOT_AN_ACTION", "actions"),
             ("from=yesterday", "from"),
         ] {
-            let reply = app.get(&format!("/api/v1/admin-logs/histogram?{query}"), t).await;
-            reply.assert_error(400, "validation_failed");
-            assert_eq!(reply.json()["error"]["details"][0]["field"], field, "{query}");
+            for endpoint in ["histogram", "action-counts"] {
+                let reply = app.get(&format!("/api/v1/admin-logs/{endpoint}?{query}"), t).await;
+                reply.assert_error(400, "validation_failed");
+                assert_eq!(reply.json()["error"]["details"][0]["field"], field, "{endpoint}?{query}");
+            }
         }
         let writer = app.api_key(&org, &["logs:write"]).await;
-        app.get("/api/v1/admin-logs/histogram", &writer).await.assert_status(403);
-        app.request(adminlog_tests::reqwest::Method::GET, "/api/v1/admin-logs/histogram", None, None)
-            .await
-            .assert_status(401);
+        for endpoint in ["histogram", "action-counts"] {
+            let path = format!("/api/v1/admin-logs/{endpoint}");
+            app.get(&path, &writer).await.assert_status(403);
+            app.request(adminlog_tests::reqwest::Method::GET, &path, None, None).await.assert_status(401);
+        }
         let reader = app.api_key(&org, &["logs:read"]).await;
         let own = assert_agrees_with_rows(&app, &reader, "").await;
         assert!(own.total >= 2, "at least the two keys' creation: {own:?}");
@@ -162,6 +226,8 @@ on_both_backends! {
         app.ingest(&key, spread()).await;
         assert_eq!(histogram(&app, &other.token, "to=2024-12-31").await.total, 0);
         assert_eq!(histogram(&app, &other.token, "keyword=john&to=2024-12-31").await.total, 0);
+        assert_eq!(action_counts(&app, &other.token, "to=2024-12-31").await.counts, vec![]);
+        assert_eq!(action_counts(&app, &other.token, "keyword=john&to=2024-12-31").await.counts, vec![]);
     }
 }
 
@@ -203,6 +269,7 @@ async fn counts_stay_exact_under_concurrent_ingestion(backend: Backend) {
     for query in ["to=2024-12-31", "actions=EDIT_USER&to=2024-12-31", "actions=ISSUE_TOKEN&from=2024-03-10"] {
         assert_agrees_with_rows(&app, &org.token, query).await;
     }
+    assert_action_counts_agree_with_rows(&app, &org.token, "to=2024-12-31").await;
     assert_eq!(histogram(&app, &org.token, "to=2024-12-31").await.total, (WRITERS * BATCHES * 200) as u64);
 }
 

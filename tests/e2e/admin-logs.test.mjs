@@ -837,6 +837,65 @@ test("quick ranges stay relative: in the link, after a reload, and until a day i
   });
 });
 
+test("the action picker groups actions by what they act on, names them, and counts each under the other filters", async (t) => {
+  const countOf = async (page, action) => {
+    const text = await page.locator(`label[for="action-${action}"] .picker-count`).textContent();
+    return Number(text.replace(/[^0-9]/g, ""));
+  };
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30");
+    await page.getByText(/^Events 1–7 of 7, newest first\.$/).waitFor();
+    await page.getByRole("button", { name: /Actions/ }).click();
+    assert.deepEqual(await page.locator(".picker-group legend").allTextContents(), [
+      "Sign-in and recovery", "Administrators", "Users", "Domains", "Tokens and bypass codes",
+      "Hardware tokens", "Organization and billing", "This audit log",
+    ]);
+    // Every action is named as people say it, its code beside; the counts
+    // of the range add up to its events.
+    await page.locator(".picker-count").first().waitFor();
+    const texts = await page.locator(".picker-count").allTextContents();
+    assert.equal(texts.length, 45, "a count beside every action");
+    assert.ok(texts.every((text) => /^(1 event|[\d,]+ events)$/.test(text)), texts.join("; "));
+    const counts = texts.map((text) => Number(text.replace(/[^0-9]/g, "")));
+    assert.equal(counts.reduce((a, b) => a + b, 0), 7);
+    assert.ok(counts.filter((n) => n === 0).length >= 45 - 7, "actions without events in the range say 0");
+    const issued = await countOf(page, "ISSUE_TOKEN");
+    assert.ok(issued > 0);
+    await assertAccessible(page, "picker-with-counts");
+    await page.getByRole("checkbox", { name: /^Token issued\s*ISSUE_TOKEN\s*[\d,]+ events?$/ }).check();
+    await page.getByRole("button", { name: "Done" }).click();
+    await andWait(page, () => page.getByRole("button", { name: "View" }).click());
+    assert.equal((await rows(page)).length, issued, "the count beside an action is what choosing it shows");
+    // Choosing actions leaves every count as it was: each still says what choosing it alone shows.
+    await page.getByRole("button", { name: /Actions/ }).click();
+    assert.equal(await countOf(page, "ISSUE_TOKEN"), issued);
+    assert.ok(await countOf(page, "CREATE_DOMAIN") > 0, "an action not chosen keeps its count");
+    await page.keyboard.press("Escape");
+
+    // A value in the table narrows the view to it: same range and actions, first page.
+    await andWait(page, () => page.getByRole("button", { name: /Actions/ }).click().then(() => page.getByRole("button", { name: "Clear" }).click()).then(() => page.getByRole("button", { name: "Done" }).click()).then(() => page.getByRole("button", { name: "View" }).click()));
+    await andWait(page, () => page.locator('td[data-label="User name"] a', { hasText: "john.doe" }).first().click());
+    const narrowed = new URL(page.url()).searchParams;
+    assert.equal(narrowed.get("keyword"), "john.doe");
+    assert.equal(narrowed.get("from"), "2016-06-01");
+    assert.equal(narrowed.get("to"), "2016-06-30");
+    assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "ADD_USER_TO_DOMAIN"]);
+    assert.equal(await page.getByLabel("Keyword").inputValue(), "john.doe", "the form shows the new keyword");
+    await andWait(page, () => page.locator('td[data-label="Action"] a', { hasText: "ISSUE_TOKEN" }).click());
+    assert.equal(new URL(page.url()).searchParams.get("actions"), "ISSUE_TOKEN");
+    assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN"]);
+  });
+
+  // On a phone the open picker fits the screen, counts included.
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs");
+    await page.getByRole("button", { name: /Actions/ }).click();
+    await page.locator(".picker-count").first().waitFor();
+    assert.equal(await sidewaysOverflow(page), 0);
+    await assertAccessible(page, "phone-picker-with-counts");
+  }, { viewport: { width: 390, height: 844 } });
+});
+
 test("the result header counts the matches, a bar zooms the view to its time, and times are typed in the viewer's zone", async (t) => {
   await inBrowser(t, async (page) => {
     await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30");

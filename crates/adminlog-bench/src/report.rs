@@ -238,6 +238,13 @@ impl Report {
             histogram_cell,
         );
         let _ = writeln!(out);
+        self.side_by_side_shapes(
+            out,
+            "Side by side: counts per action of the shape's range and keyword, HTTP p50 / p99 ms",
+            |b| &b.shapes,
+            |shape| shape.action_counts.as_ref().map(|t| format!("{:.2} / {:.2}", t.p50_ms, t.p99_ms)),
+        );
+        let _ = writeln!(out);
         if self.backends.iter().all(|b| b.burst_shapes.is_empty()) {
             return;
         }
@@ -310,15 +317,17 @@ fn shape_table(out: &mut String, shapes: &[ShapeResult]) {
     let _ = writeln!(
         out,
         "| shape | route | rows | HTTP p50 ms | p95 ms | p99 ms | floor p50 ms | floor p99 ms | HTTP/floor p50 | \
-         histogram p50 / p99 ms | count |"
+         histogram p50 / p99 ms | count | action counts p50 / p99 ms |"
     );
-    let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for s in shapes {
         let ratio = if s.floor.p50_ms > 0.0 { s.http.p50_ms / s.floor.p50_ms } else { 0.0 };
-        let histogram = s.histogram.as_ref().map_or("—".to_owned(), |h| format!("{:.2} / {:.2}", h.p50_ms, h.p99_ms));
+        let pair = |t: &Option<Percentiles>| {
+            t.as_ref().map_or("—".to_owned(), |t| format!("{:.2} / {:.2}", t.p50_ms, t.p99_ms))
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× | {} | {} |",
+            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× | {} | {} | {} |",
             s.name,
             s.route,
             s.rows,
@@ -328,8 +337,9 @@ fn shape_table(out: &mut String, shapes: &[ShapeResult]) {
             s.floor.p50_ms,
             s.floor.p99_ms,
             ratio,
-            histogram,
+            pair(&s.histogram),
             s.histogram_total.as_deref().unwrap_or("—"),
+            pair(&s.action_counts),
         );
     }
 }

@@ -56,6 +56,9 @@ pub struct ShapeResult {
     /// only: the histogram has no position), and the count it gave.
     pub histogram: Option<Percentiles>,
     pub histogram_total: Option<String>,
+    /// `GET /admin-logs/action-counts` with the shape's range and keyword
+    /// (the action picker's counts; first pages only).
+    pub action_counts: Option<Percentiles>,
 }
 
 fn day(at: OffsetDateTime) -> String {
@@ -207,12 +210,15 @@ pub fn measure_all(context: &Context, iterations: usize) -> Result<Vec<ShapeResu
             floor.push(started.elapsed());
             route = read.route.label().to_owned();
         }
-        let (histogram, histogram_total) = match shape.depth {
+        let (histogram, histogram_total, action_counts) = match shape.depth {
             Depth::First => {
                 let (timings, total) = time_histogram(context, &shape.query, iterations)?;
-                (Some(timings), Some(total))
+                let counted = LogQuery { filter: parsed.filter.clone(), ..LogQuery::default() }
+                    .to_query_string(QueryKind::ActionCounts);
+                let url = format!("/api/v1/admin-logs/action-counts?{counted}");
+                (Some(timings), Some(total), Some(time_get(context, &url, iterations)?))
             }
-            _ => (None, None),
+            _ => (None, None, None),
         };
         let result = ShapeResult {
             name: shape.name.to_owned(),
@@ -223,9 +229,10 @@ pub fn measure_all(context: &Context, iterations: usize) -> Result<Vec<ShapeResu
             floor: Percentiles::of(&mut floor),
             histogram,
             histogram_total,
+            action_counts,
         };
         println!(
-            "{:<38} rows {:>4}  http p50 {:>8.2} ms p99 {:>8.2} ms  floor p50 {:>8.2} ms  {}  histogram p99 {}",
+            "{:<38} rows {:>4}  http p50 {:>8.2} ms p99 {:>8.2} ms  floor p50 {:>8.2} ms  {}  histogram p99 {}  action counts p99 {}",
             result.name,
             rows,
             result.http.p50_ms,
@@ -233,6 +240,7 @@ pub fn measure_all(context: &Context, iterations: usize) -> Result<Vec<ShapeResu
             result.floor.p50_ms,
             result.route,
             result.histogram.as_ref().map_or("—".to_owned(), |h| format!("{:.2} ms", h.p99_ms)),
+            result.action_counts.as_ref().map_or("—".to_owned(), |h| format!("{:.2} ms", h.p99_ms)),
         );
         results.push(result);
     }

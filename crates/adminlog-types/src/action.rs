@@ -8,8 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 macro_rules! actions {
     (
-        seed { $($seed:ident = $seed_code:literal, $seed_expl:literal;)* }
-        extensions { $($ext:ident = $ext_code:literal, $ext_expl:literal;)* }
+        seed { $($seed:ident = $seed_code:literal, $seed_group:ident, $seed_label:literal, $seed_expl:literal;)* }
+        extensions { $($ext:ident = $ext_code:literal, $ext_group:ident, $ext_label:literal, $ext_expl:literal;)* }
     ) => {
         /// One kind of administrator or API action. The numeric code is what the
         /// database stores, so codes never change once released.
@@ -27,6 +27,16 @@ macro_rules! actions {
 
             pub const fn explanation(self) -> &'static str {
                 match self { $(Action::$seed => $seed_expl,)* $(Action::$ext => $ext_expl,)* }
+            }
+
+            /// What a person calls it: "Token issued" for `ISSUE_TOKEN`.
+            pub const fn label(self) -> &'static str {
+                match self { $(Action::$seed => $seed_label,)* $(Action::$ext => $ext_label,)* }
+            }
+
+            /// What it acts on, for grouping in pickers.
+            pub const fn group(self) -> ActionGroup {
+                match self { $(Action::$seed => ActionGroup::$seed_group,)* $(Action::$ext => ActionGroup::$ext_group,)* }
             }
 
             /// The stable storage code.
@@ -48,53 +58,100 @@ macro_rules! actions {
 
 actions! {
     seed {
-        LOG_IN = 1, "Administrator logged into the Admin Panel";
-        LOG_OUT = 2, "Administrator logged out of the Admin Panel";
-        RECOVERY_KEY_DISPLAYED = 3, "Administrator has been displayed their Recovery Key";
-        RECOVERY_KEY_DOWNLOADED = 4, "Administrator has downloaded their Recovery Key";
-        RECOVERY_KEY_SAVED_CONFIRMED = 5, "Administrator has confirmed saving their Recovery Key";
-        ADD_ADMINISTRATOR = 6, "Administrator invited to an organization";
-        EDIT_ADMINISTRATOR = 7, "Administrator edited";
-        REMOVE_ADMINISTRATOR = 8, "Administrator removed from an organization";
-        ACCEPT_INVITATION = 9, "Administrator has accepted an invitation";
-        CANCEL_INVITATION = 10, "Outstanding administrator invitation cancelled";
-        RESEND_INVITATION = 11, "Outstanding administrator invitation re-sent";
-        SEND_ADMIN_TOKEN_RESET_EMAIL = 12, "Administrator Admin Panel token reset email sent";
-        CREATE_DOMAIN = 13, "Domain has been created";
-        EDIT_DOMAIN = 14, "Domain has been edited";
-        DELETE_DOMAIN = 15, "Domain has been deleted";
-        ADD_DOMAIN_ATTRIBUTE = 16, "Add a domain attribute for a domain";
-        REMOVE_DOMAIN_ATTRIBUTE = 17, "Delete a domain attribute for a domain";
-        CREATE_ORGANIZATION = 18, "Organization created";
-        EDIT_ORGANIZATION = 19, "Edit the organization name";
-        CREATE_USER = 20, "User created";
-        EDIT_USER = 21, "User edited";
-        DELETE_USER = 22, "User deleted";
-        ADD_USER_TO_DOMAIN = 23, "User added to a domain";
-        REMOVE_USER_FROM_DOMAIN = 24, "User removed from a domain";
-        RESET_USER_RETRY_LIMIT = 25, "Reset the user retries limit for a domain";
-        ISSUE_TOKEN = 26, "Token issued";
-        REVOKE_TOKEN = 27, "Token revoked";
-        CREATE_BYPASS_CODE = 28, "Bypass code created";
-        DELETE_BYPASS_CODE = 29, "Bypass code delete";
-        EDIT_SUBSCRIPTION = 30, "Subscription edited";
-        EDIT_BILLING = 31, "Billing information edited";
-        CREATE_HARDWARE_TOKEN = 32, "Hardware token created";
-        DELETE_HARDWARE_TOKEN = 33, "Hardware token deleted";
-        EDIT_HARDWARE_TOKEN = 34, "Hardware token edited";
-        ASSOCIATE_HARDWARE_TOKEN = 35, "Hardware token associated with a user";
-        DISASSOCIATE_HARDWARE_TOKEN = 36, "Hardware token disassociated with a user";
-        TEST_HARDWARE_TOKEN = 37, "Test a hardware token";
-        SET_ENROLLMENT_EMAIL = 38, "Set and / or edit the custom enrollment email";
+        LOG_IN = 1, SignIn, "Logged in", "Administrator logged into the Admin Panel";
+        LOG_OUT = 2, SignIn, "Logged out", "Administrator logged out of the Admin Panel";
+        RECOVERY_KEY_DISPLAYED = 3, SignIn, "Recovery key displayed", "Administrator has been displayed their Recovery Key";
+        RECOVERY_KEY_DOWNLOADED = 4, SignIn, "Recovery key downloaded", "Administrator has downloaded their Recovery Key";
+        RECOVERY_KEY_SAVED_CONFIRMED = 5, SignIn, "Recovery key saving confirmed", "Administrator has confirmed saving their Recovery Key";
+        ADD_ADMINISTRATOR = 6, Administrators, "Administrator invited", "Administrator invited to an organization";
+        EDIT_ADMINISTRATOR = 7, Administrators, "Administrator edited", "Administrator edited";
+        REMOVE_ADMINISTRATOR = 8, Administrators, "Administrator removed", "Administrator removed from an organization";
+        ACCEPT_INVITATION = 9, Administrators, "Invitation accepted", "Administrator has accepted an invitation";
+        CANCEL_INVITATION = 10, Administrators, "Invitation cancelled", "Outstanding administrator invitation cancelled";
+        RESEND_INVITATION = 11, Administrators, "Invitation re-sent", "Outstanding administrator invitation re-sent";
+        SEND_ADMIN_TOKEN_RESET_EMAIL = 12, Administrators, "Token reset email sent", "Administrator Admin Panel token reset email sent";
+        CREATE_DOMAIN = 13, Domains, "Domain created", "Domain has been created";
+        EDIT_DOMAIN = 14, Domains, "Domain edited", "Domain has been edited";
+        DELETE_DOMAIN = 15, Domains, "Domain deleted", "Domain has been deleted";
+        ADD_DOMAIN_ATTRIBUTE = 16, Domains, "Domain attribute added", "Add a domain attribute for a domain";
+        REMOVE_DOMAIN_ATTRIBUTE = 17, Domains, "Domain attribute removed", "Delete a domain attribute for a domain";
+        CREATE_ORGANIZATION = 18, Organization, "Organization created", "Organization created";
+        EDIT_ORGANIZATION = 19, Organization, "Organization renamed", "Edit the organization name";
+        CREATE_USER = 20, Users, "User created", "User created";
+        EDIT_USER = 21, Users, "User edited", "User edited";
+        DELETE_USER = 22, Users, "User deleted", "User deleted";
+        ADD_USER_TO_DOMAIN = 23, Users, "User added to a domain", "User added to a domain";
+        REMOVE_USER_FROM_DOMAIN = 24, Users, "User removed from a domain", "User removed from a domain";
+        RESET_USER_RETRY_LIMIT = 25, Users, "Retry limit reset", "Reset the user retries limit for a domain";
+        ISSUE_TOKEN = 26, Tokens, "Token issued", "Token issued";
+        REVOKE_TOKEN = 27, Tokens, "Token revoked", "Token revoked";
+        CREATE_BYPASS_CODE = 28, Tokens, "Bypass code created", "Bypass code created";
+        DELETE_BYPASS_CODE = 29, Tokens, "Bypass code deleted", "Bypass code delete";
+        EDIT_SUBSCRIPTION = 30, Organization, "Subscription edited", "Subscription edited";
+        EDIT_BILLING = 31, Organization, "Billing edited", "Billing information edited";
+        CREATE_HARDWARE_TOKEN = 32, HardwareTokens, "Hardware token created", "Hardware token created";
+        DELETE_HARDWARE_TOKEN = 33, HardwareTokens, "Hardware token deleted", "Hardware token deleted";
+        EDIT_HARDWARE_TOKEN = 34, HardwareTokens, "Hardware token edited", "Hardware token edited";
+        ASSOCIATE_HARDWARE_TOKEN = 35, HardwareTokens, "Hardware token assigned", "Hardware token associated with a user";
+        DISASSOCIATE_HARDWARE_TOKEN = 36, HardwareTokens, "Hardware token unassigned", "Hardware token disassociated with a user";
+        TEST_HARDWARE_TOKEN = 37, HardwareTokens, "Hardware token tested", "Test a hardware token";
+        SET_ENROLLMENT_EMAIL = 38, Organization, "Enrollment email set", "Set and / or edit the custom enrollment email";
     }
     extensions {
-        CREATE_API_KEY = 101, "API key created (adminlog extension)";
-        REVOKE_API_KEY = 102, "API key revoked (adminlog extension)";
-        EXPORT_ADMIN_LOGS = 103, "Admin logs exported as CSV (adminlog extension)";
-        CREATE_STREAM = 104, "Push stream created (adminlog extension)";
-        UPDATE_STREAM = 105, "Push stream paused, resumed or replayed (adminlog extension)";
-        DELETE_STREAM = 106, "Push stream deleted (adminlog extension)";
-        DISABLE_STREAM = 107, "Push stream disabled: its receiver answered 410 Gone (adminlog extension)";
+        CREATE_API_KEY = 101, AuditLog, "API key created", "API key created (adminlog extension)";
+        REVOKE_API_KEY = 102, AuditLog, "API key revoked", "API key revoked (adminlog extension)";
+        EXPORT_ADMIN_LOGS = 103, AuditLog, "Log exported", "Admin logs exported as CSV (adminlog extension)";
+        CREATE_STREAM = 104, AuditLog, "Push stream created", "Push stream created (adminlog extension)";
+        UPDATE_STREAM = 105, AuditLog, "Push stream changed", "Push stream paused, resumed or replayed (adminlog extension)";
+        DELETE_STREAM = 106, AuditLog, "Push stream deleted", "Push stream deleted (adminlog extension)";
+        DISABLE_STREAM = 107, AuditLog, "Push stream disabled", "Push stream disabled: its receiver answered 410 Gone (adminlog extension)";
+    }
+}
+
+/// What an action acts on: the headings of the action picker, in the order
+/// it shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionGroup {
+    SignIn,
+    Administrators,
+    Users,
+    Domains,
+    Tokens,
+    HardwareTokens,
+    Organization,
+    AuditLog,
+}
+
+impl ActionGroup {
+    pub const ALL: &'static [ActionGroup] = &[
+        ActionGroup::SignIn,
+        ActionGroup::Administrators,
+        ActionGroup::Users,
+        ActionGroup::Domains,
+        ActionGroup::Tokens,
+        ActionGroup::HardwareTokens,
+        ActionGroup::Organization,
+        ActionGroup::AuditLog,
+    ];
+
+    /// The heading.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ActionGroup::SignIn => "Sign-in and recovery",
+            ActionGroup::Administrators => "Administrators",
+            ActionGroup::Users => "Users",
+            ActionGroup::Domains => "Domains",
+            ActionGroup::Tokens => "Tokens and bypass codes",
+            ActionGroup::HardwareTokens => "Hardware tokens",
+            ActionGroup::Organization => "Organization and billing",
+            ActionGroup::AuditLog => "This audit log",
+        }
+    }
+
+    /// Its actions, in seed order.
+    pub fn actions(self) -> impl Iterator<Item = Action> {
+        Action::ALL.iter().copied().filter(move |action| action.group() == self)
     }
 }
 
@@ -158,6 +215,18 @@ mod tests {
             assert_eq!(Action::from_code(action.code()), Some(*action));
         }
         assert_eq!("log_in".parse::<Action>(), Err(UnknownAction("log_in".into())));
+    }
+
+    #[test]
+    fn every_action_has_a_group_and_a_label_of_its_own() {
+        let grouped: usize = ActionGroup::ALL.iter().map(|group| group.actions().count()).sum();
+        assert_eq!(grouped, Action::ALL.len());
+        assert!(ActionGroup::ALL.iter().all(|group| group.actions().next().is_some()), "no empty heading");
+        let mut labels: Vec<&str> = Action::ALL.iter().map(|a| a.label()).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), Action::ALL.len(), "two actions read alike");
+        assert_eq!(Action::ISSUE_TOKEN.label(), "Token issued");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::Action;
+use crate::{Action, ActionGroup};
 
 /// Where an event came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -163,13 +163,23 @@ pub struct ItemList<T> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionInfo {
     pub name: Action,
+    /// What a person calls it ("Token issued").
+    pub label: String,
     pub explanation: String,
+    /// What it acts on, for grouping.
+    pub group: ActionGroup,
     /// True for actions adminlog added to the seed's list.
     pub extension: bool,
 }
 
 impl From<Action> for ActionInfo {
     fn from(action: Action) -> Self {
-        ActionInfo { name: action, explanation: action.explanation().to_owned(), extension: action.is_extension() }
+        ActionInfo {
+            name: action,
+            label: action.label().to_owned(),
+            explanation: action.explanation().to_owned(),
+            group: action.group(),
+            extension: action.is_extension(),
+        }
     }
 }

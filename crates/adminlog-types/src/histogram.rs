@@ -1,8 +1,10 @@
 //! `GET /admin-logs/histogram`: how many events a filter matches, and when
-//! they happened.
+//! they happened; `GET /admin-logs/action-counts`: how many of each action.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+use crate::Action;
 
 /// Past this many matches a keyword's count stops: "more than 10,000". A
 /// keyword is matched against the events themselves (no maintained count
@@ -41,6 +43,30 @@ pub struct HistogramBucket {
     /// `null` where the count is not known: older than the matches a capped
     /// keyword count reached.
     pub count: Option<u64>,
+}
+
+/// Events per action type within a range and keyword: what choosing each
+/// action alone would show (the action picker's counts).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCounts {
+    /// False past [`KEYWORD_COUNT_CAP`] matches of a keyword: each count is
+    /// then a lower bound, counted over the newest matches.
+    pub exact: bool,
+    /// Action types with events, in [`Action::ALL`] order.
+    pub counts: Vec<ActionCount>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCount {
+    pub action: Action,
+    pub count: u64,
+}
+
+impl ActionCounts {
+    /// The count of one action type (0 when it has no events).
+    pub fn of(&self, action: Action) -> u64 {
+        self.counts.iter().find(|c| c.action == action).map_or(0, |c| c.count)
+    }
 }
 
 impl Histogram {

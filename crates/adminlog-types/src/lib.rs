@@ -49,7 +49,7 @@ pub use account::{
     Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, CreatedApiKey, LoginRequest, LoginResponse,
     Me, Organization, Plan, Role, Scope, UpdateAdministratorRequest,
 };
-pub use action::{Action, UnknownAction};
+pub use action::{Action, ActionGroup, UnknownAction};
 pub use csv_row::{
     csv_cells, csv_cells_extended, csv_timestamp, csv_writer, neutralise_formula, CSV_HEADER, CSV_HEADER_EXTENDED,
 };
@@ -57,7 +57,7 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail, Problem};
 pub use event::{
     ActionInfo, Event, FeedPage, IngestRequest, IngestResponse, ItemList, NewEvent, Page, RecordedBy, Source,
 };
-pub use histogram::{Histogram, HistogramBucket, KEYWORD_COUNT_CAP};
+pub use histogram::{ActionCount, ActionCounts, Histogram, HistogramBucket, KEYWORD_COUNT_CAP};
 pub use integrity::{ChainVerification, Checkpoint, EvidenceEvent, EvidenceHeader, EVIDENCE_FORMAT};
 pub use query::{
     check_keyword, Ago, AgoUnit, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_FEED_SIZE, DEFAULT_PAGE_SIZE,

@@ -213,6 +213,9 @@ pub enum QueryKind {
     Feed,
     /// `GET /admin-logs/histogram`: the filters alone.
     Histogram,
+    /// `GET /admin-logs/action-counts`: range and keyword, no `actions`
+    /// (each count is what choosing that action alone would show).
+    ActionCounts,
 }
 
 /// A parsed query string of either endpoint.
@@ -262,6 +265,11 @@ impl LogQuery {
                 },
                 // `actions=` names no action: a client bug, not "every action"
                 // (leaving the parameter out says that).
+                ("actions", QueryKind::ActionCounts) => problems.push(Problem::new(
+                    "actions",
+                    "is not a parameter of this endpoint: each action's count is what choosing it alone would \
+                     show, so leave actions out",
+                )),
                 ("actions", _) if value.trim().is_empty() => problems.push(Problem::new(
                     "actions",
                     "is empty: name an action type, or leave the parameter out for every action",
@@ -338,7 +346,7 @@ impl LogQuery {
         if let Some(keyword) = &self.filter.keyword {
             out.append_pair("keyword", keyword);
         }
-        if !self.filter.actions.is_empty() {
+        if !self.filter.actions.is_empty() && kind != QueryKind::ActionCounts {
             let names: Vec<&str> = self.filter.actions.iter().map(|a| a.as_str()).collect();
             out.append_pair("actions", &names.join(","));
         }
@@ -370,7 +378,7 @@ impl LogQuery {
                     out.append_pair("format", "extended");
                 }
             }
-            QueryKind::Histogram => {}
+            QueryKind::Histogram | QueryKind::ActionCounts => {}
         }
         out.finish()
     }
@@ -382,6 +390,7 @@ fn unknown_parameter_message(kind: QueryKind) -> &'static str {
         QueryKind::Export => "is not a parameter of this endpoint (from, to, keyword, actions, header, format)",
         QueryKind::Feed => "is not a parameter of this endpoint (from, to, keyword, actions, after, limit, wait)",
         QueryKind::Histogram => "is not a parameter of this endpoint (from, to, keyword, actions)",
+        QueryKind::ActionCounts => "is not a parameter of this endpoint (from, to, keyword)",
     }
 }
 

@@ -1,21 +1,30 @@
-//! The Actions multi-select: every action type with its explanation, a
-//! filter box, select all, clear, and the count selected. Used by the log's
-//! filters and by a new push stream's.
+//! The Actions multi-select: every action type by its name, grouped by what
+//! it acts on, its code beside it and, when the log view gives them, how
+//! many events it has under the other filters; a filter box (name, code or
+//! explanation), select all, clear, and the count selected. Used by the
+//! log's filters and by a new push stream's.
 //!
 //! The panel closes on Escape and on a click outside it, and gives focus
 //! back to its button; it is moved left when it would leave the screen.
 
-use adminlog_types::Action;
+use adminlog_types::{Action, ActionCounts, ActionGroup};
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::activity::thousands;
+
 /// Space kept between the open panel and the screen's edge, in CSS pixels.
 const EDGE_MARGIN: f64 = 8.0;
 
-/// `selected` is read, `on_change` gets the new selection.
+/// `selected` is read, `on_change` gets the new selection; `counts`, when
+/// given and loaded, puts each action's number of events beside it.
 #[component]
-pub fn ActionPicker(#[prop(into)] selected: Signal<Vec<Action>>, on_change: Callback<Vec<Action>>) -> impl IntoView {
+pub fn ActionPicker(
+    #[prop(into)] selected: Signal<Vec<Action>>,
+    on_change: Callback<Vec<Action>>,
+    #[prop(optional, into)] counts: Option<Signal<Option<ActionCounts>>>,
+) -> impl IntoView {
     let open = RwSignal::new(false);
     let filter = RwSignal::new(String::new());
     let root = NodeRef::<html::Div>::new();
@@ -25,6 +34,7 @@ pub fn ActionPicker(#[prop(into)] selected: Signal<Vec<Action>>, on_change: Call
     let matches = move |action: &Action| {
         let needle = filter.get().to_lowercase();
         needle.is_empty()
+            || action.label().to_lowercase().contains(&needle)
             || action.as_str().to_lowercase().contains(&needle)
             || action.explanation().to_lowercase().contains(&needle)
     };
@@ -121,36 +131,63 @@ pub fn ActionPicker(#[prop(into)] selected: Signal<Vec<Action>>, on_change: Call
                     <button type="button" class="secondary" on:click=clear>"Clear"</button>
                     <span class="count" aria-live="polite">{move || format!("{} selected", count())}</span>
                 </div>
-                <fieldset class="picker-options">
-                    <legend class="visually-hidden">"Action types"</legend>
-                    {move || {
-                        let shown: Vec<Action> = Action::ALL.iter().copied().filter(|a| matches(a)).collect();
-                        if shown.is_empty() {
-                            return view! {
-                                <p class="picker-empty" role="status">
-                                    {format!("No action type matches “{}”.", filter.get())}
-                                </p>
-                            }
-                            .into_any();
+                {move || {
+                    let shown: Vec<Action> = Action::ALL.iter().copied().filter(|a| matches(a)).collect();
+                    if shown.is_empty() {
+                        return view! {
+                            <p class="picker-empty" role="status">
+                                {format!("No action type matches “{}”.", filter.get())}
+                            </p>
                         }
-                        shown.into_iter().map(|action| {
-                            let id = format!("action-{}", action.as_str());
-                            view! {
-                                <div class="picker-option">
-                                    <input type="checkbox" id=id.clone()
-                                        prop:checked=move || selected.with(|s| s.contains(&action))
-                                        on:change:target=move |ev| toggle(action, ev.target().checked())/>
-                                    <label for=id>
-                                        <code>{action.as_str()}</code>
-                                        <span>{action.explanation()}</span>
-                                    </label>
-                                </div>
-                            }
-                        }).collect_view().into_any()
-                    }}
-                </fieldset>
+                        .into_any();
+                    }
+                    ActionGroup::ALL.iter().copied().filter_map(|group| {
+                        let members: Vec<Action> = group.actions().filter(|a| shown.contains(a)).collect();
+                        (!members.is_empty()).then(|| view! {
+                            <fieldset class="picker-group">
+                                <legend>{group.label()}</legend>
+                                {members.into_iter()
+                                    .map(|action| action_option(action, selected, toggle, counts))
+                                    .collect_view()}
+                            </fieldset>
+                        })
+                    }).collect_view().into_any()
+                }}
                 <button type="button" class="secondary" on:click=move |_| close(true)>"Done"</button>
             </div>
+        </div>
+    }
+}
+
+/// One action's checkbox: its name, its code, and its count when known.
+fn action_option(
+    action: Action,
+    selected: Signal<Vec<Action>>,
+    toggle: impl Fn(Action, bool) + Copy + 'static,
+    counts: Option<Signal<Option<ActionCounts>>>,
+) -> impl IntoView {
+    let id = format!("action-{}", action.as_str());
+    let count = move || {
+        let known = counts?.get()?;
+        let n = known.of(action);
+        Some(view! {
+            <span class="picker-count">
+                {thousands(n)}{(!known.exact && n > 0).then_some("+")}
+                <span class="visually-hidden">{if n == 1 { " event" } else { " events" }}</span>
+            </span>
+        })
+    };
+    view! {
+        <div class="picker-option">
+            <input type="checkbox" id=id.clone()
+                prop:checked=move || selected.with(|s| s.contains(&action))
+                on:change:target=move |ev| toggle(action, ev.target().checked())/>
+            <label for=id title=action.explanation()>
+                // Spaces between the parts: read aloud as "Token issued ISSUE_TOKEN 12 events".
+                <span class="picker-name">{action.label()}</span>" "
+                <code>{action.as_str()}</code>" "
+                {count}
+            </label>
         </div>
     }
 }

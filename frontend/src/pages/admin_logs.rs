@@ -3,20 +3,21 @@
 //! details, see `event_row`), cursors, and the CSV export of exactly the
 //! current view.
 
-use adminlog_types::{ErrorCode, Event, Histogram, LogFilter, LogQuery, Page, TimeBound};
+use adminlog_types::{ActionCounts, ErrorCode, Event, Histogram, LogFilter, LogQuery, Page, TimeBound};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::action_picker::ActionPicker;
-use super::event_row::EventRow;
+use super::event_row::{EventRow, Narrowing};
 use super::{describe, focus_soon};
 use crate::activity::{bar_heights, bar_title, chart_label, total_phrase, zoom_bounds};
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
 use crate::local_time::{format_local, from_local_input, offset_label, to_local_input};
 use crate::url_state::{
-    export_api_url, histogram_api_url, page_api_url, view_from_search, view_url, FilterForm, PAGE_SIZES, QUICK_RANGES,
+    action_counts_api_url, export_api_url, histogram_api_url, page_api_url, view_from_search, view_url, FilterForm,
+    PAGE_SIZES, QUICK_RANGES,
 };
 
 const PATH: &str = "/admin-logs";
@@ -84,6 +85,37 @@ fn summary(page: &Page<Event>, first_row: Option<usize>, total: Option<String>) 
     }
 }
 
+/// Keeps `target` holding what `fetch` answers for the latest filter of
+/// `key` (and again on Retry). An answer that failed to load, or that a newer
+/// filter overtook, is left out: the table does not depend on it.
+fn keep_loaded<T, Answer>(
+    key: Memo<Option<LogFilter>>,
+    attempt: RwSignal<u32>,
+    target: RwSignal<Option<T>>,
+    url_of: fn(&LogFilter) -> String,
+    fetch: impl Fn(String, String) -> Answer + Copy + 'static,
+) where
+    T: Send + Sync + 'static,
+    Answer: std::future::Future<Output = Result<T, ClientError>> + 'static,
+{
+    let session = expect_context::<Session>();
+    Effect::new(move |_| {
+        attempt.track();
+        let Some(asked) = key.get() else {
+            target.set(None);
+            return;
+        };
+        let url = url_of(&asked);
+        let token = session.token();
+        spawn_local(async move {
+            let result = fetch(token, url).await;
+            if key.get_untracked().as_ref() == Some(&asked) {
+                target.set(result.ok());
+            }
+        });
+    });
+}
+
 #[component]
 pub fn AdminLogsPage() -> impl IntoView {
     let location = expect_context::<Location>();
@@ -106,22 +138,16 @@ pub fn AdminLogsPage() -> impl IntoView {
     let current = Memo::new(move |_| view_from_search(&location.search.get()));
     // The count and bars follow the filters, not the page: paging keeps them.
     let filter = Memo::new(move |_| current.get().ok().map(|query| query.filter));
-    // A count that failed to load is left out: the table does not depend on it.
     let activity = RwSignal::new(None::<Histogram>);
-    Effect::new(move |_| {
-        attempt.track();
-        let Some(asked) = filter.get() else {
-            activity.set(None);
-            return;
-        };
-        let url = histogram_api_url(&asked);
-        let token = session.token();
-        spawn_local(async move {
-            let result = api::histogram(&token, &url).await;
-            if filter.get_untracked().as_ref() == Some(&asked) {
-                activity.set(result.ok());
-            }
-        });
+    keep_loaded(filter, attempt, activity, histogram_api_url, |token, url| async move {
+        api::histogram(&token, &url).await
+    });
+    // The picker's counts follow the range and keyword: choosing actions
+    // does not change them.
+    let counted = Memo::new(move |_| filter.get().map(|filter| LogFilter { actions: Vec::new(), ..filter }));
+    let action_counts = RwSignal::new(None::<ActionCounts>);
+    keep_loaded(counted, attempt, action_counts, action_counts_api_url, |token, url| async move {
+        api::action_counts(&token, &url).await
     });
 
     Effect::new(move |_| {
@@ -176,6 +202,12 @@ pub fn AdminLogsPage() -> impl IntoView {
             location.go(&url);
         }
     };
+    // A cell's link: the view narrowed to its value, from the first page.
+    let narrow = Callback::new(move |query: LogQuery| {
+        earlier.set(Vec::new());
+        focus_results.set(true);
+        show(query);
+    });
     let run_view = move || match form.get_untracked().to_query() {
         Ok(query) => {
             form_problem.set(None);
@@ -299,7 +331,7 @@ pub fn AdminLogsPage() -> impl IntoView {
             {move || match blocked() {
                 Some(message) => message,
                 None => view! {
-                    <FilterBar form on_submit export exporting run_view=Callback::new(move |_: ()| run_view())/>
+                    <FilterBar form on_submit export exporting action_counts run_view=Callback::new(move |_: ()| run_view())/>
                     {move || form_problem.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                     {move || current.get().err().map(|problem| view! {
                         <div class="error" role="alert">
@@ -324,7 +356,7 @@ pub fn AdminLogsPage() -> impl IntoView {
                                 </div>
                             </div>
                         })}
-                        <EventsTable shown loading has_filters clear_filters/>
+                        <EventsTable shown loading has_filters clear_filters narrow current/>
                     </div>
                     <nav class="pager" aria-label="Pages">
                         <button type="button" class="secondary" on:click=previous_page disabled=move || !has_earlier()>"Previous"</button>
@@ -354,6 +386,7 @@ fn FilterBar(
     on_submit: impl Fn(leptos::ev::SubmitEvent) + 'static,
     export: impl Fn(leptos::ev::MouseEvent) + 'static,
     exporting: RwSignal<bool>,
+    action_counts: RwSignal<Option<ActionCounts>>,
     run_view: Callback<()>,
 ) -> impl IntoView {
     // The range menu shows a quick range, the custom days, or any time.
@@ -468,7 +501,8 @@ fn FilterBar(
             </div>
             <ActionPicker
                 selected=Signal::derive(move || form.with(|f| f.actions.clone()))
-                on_change=Callback::new(move |actions| form.update(|f| f.actions = actions))/>
+                on_change=Callback::new(move |actions| form.update(|f| f.actions = actions))
+                counts=action_counts/>
             <div class="buttons">
                 <button type="submit">"View"</button>
                 <button type="button" class="secondary" on:click=export disabled=move || exporting.get()>
@@ -533,6 +567,9 @@ fn EventsTable(
     loading: RwSignal<bool>,
     has_filters: Signal<bool>,
     clear_filters: Callback<()>,
+    /// The view shown and how to show a narrower one (the cells' links).
+    narrow: Callback<LogQuery>,
+    current: Memo<Result<LogQuery, String>>,
 ) -> impl IntoView {
     move || {
         let page = shown.get()?;
@@ -550,6 +587,7 @@ fn EventsTable(
             );
         }
         let zone = viewer_time_zone();
+        let narrowing = Narrowing { view: current.get_untracked().unwrap_or_default(), show: narrow };
         Some(
             view! {
                 <div class="table-wrap" class:stale=move || loading.get()>
@@ -567,7 +605,9 @@ fn EventsTable(
                             <th scope="col"><span class="visually-hidden">"Details"</span></th>
                         </tr></thead>
                         <tbody>
-                            {page.items.into_iter().map(|event| view! { <EventRow event=event zone=zone.clone()/> }).collect_view()}
+                            {page.items.into_iter().map(|event| view! {
+                                <EventRow event=event zone=zone.clone() narrowing=narrowing.clone()/>
+                            }).collect_view()}
                         </tbody>
                     </table>
                 </div>

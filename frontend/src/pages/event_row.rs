@@ -1,13 +1,52 @@
 //! One event of the Admin Logs table: its row, with who stored it, and a
 //! Details disclosure that opens every field below the row, what the sender
-//! said apart from what adminlog recorded.
+//! said apart from what adminlog recorded. Its action, administrator, user
+//! and domain are links to the view narrowed to them.
 
-use adminlog_types::Event;
+use adminlog_types::{Event, LogQuery};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::event_details::{claim_notes, recorded_by_badge, recorded_by_class, recorded_by_text, shown, source_text};
 use crate::local_time::{format_local, format_utc};
+use crate::url_state::{narrowed_to_action, narrowed_to_value, view_url};
+
+/// Where the table lives, for the narrowing links.
+const PATH: &str = "/admin-logs";
+
+/// What a cell's link needs: the view the table shows, and how to show
+/// another (a plain click stays in the app; a modified one opens the link).
+#[derive(Clone)]
+pub struct Narrowing {
+    pub view: LogQuery,
+    pub show: Callback<LogQuery>,
+}
+
+impl Narrowing {
+    fn link(&self, narrowed: LogQuery, text: String, title: String) -> impl IntoView {
+        let href = view_url(PATH, &narrowed);
+        let show = self.show;
+        view! {
+            <a class="narrow" href=href title=title on:click=move |ev: leptos::ev::MouseEvent| {
+                if !ev.ctrl_key() && !ev.meta_key() && !ev.shift_key() {
+                    ev.prevent_default();
+                    show.run(narrowed.clone());
+                }
+            }>{text}</a>
+        }
+    }
+
+    /// `value` as a link to the events matching it, or as plain text.
+    fn value(&self, value: String) -> AnyView {
+        match narrowed_to_value(&self.view, &value) {
+            Some(narrowed) => {
+                let title = format!("Show only events matching “{}”", value.trim());
+                self.link(narrowed, value, title).into_any()
+            }
+            None => value.into_any(),
+        }
+    }
+}
 
 /// Columns of the table, for the details row's `colspan`.
 pub const COLUMNS: u32 = 9;
@@ -28,7 +67,7 @@ fn local_time(at: time::OffsetDateTime) -> impl IntoView {
 /// The event's row and, below it, its details (hidden until asked for).
 /// `zone` names the viewer's time zone.
 #[component]
-pub fn EventRow(event: Event, zone: String) -> impl IntoView {
+pub fn EventRow(event: Event, zone: String, narrowing: Narrowing) -> impl IntoView {
     let open = RwSignal::new(false);
     let id = event.id;
     let region_id = format!("event-{id}-details");
@@ -45,11 +84,17 @@ pub fn EventRow(event: Event, zone: String) -> impl IntoView {
     view! {
         <tr class="event" class:open=move || open.get()>
             <td data-label="Date and time">{local_time(event.timestamp)}</td>
-            <td data-label="Action"><abbr title=event.action.explanation()>{event.action.as_str()}</abbr></td>
-            <td data-label="Administrator">{event.admin_email}</td>
-            <td data-label="User email">{event.user_email}</td>
-            <td data-label="User name">{event.user_name}</td>
-            <td data-label="Domain">{event.domain_name.clone()}</td>
+            <td data-label="Action">
+                {narrowing.link(
+                    narrowed_to_action(&narrowing.view, event.action),
+                    event.action.as_str().to_owned(),
+                    format!("{}: show only this action", event.action.explanation()),
+                )}
+            </td>
+            <td data-label="Administrator">{narrowing.value(event.admin_email.clone())}</td>
+            <td data-label="User email">{narrowing.value(event.user_email.clone())}</td>
+            <td data-label="User name">{narrowing.value(event.user_name.clone())}</td>
+            <td data-label="Domain">{narrowing.value(event.domain_name.clone())}</td>
             <td data-label="Source">{source_text(event.source)}</td>
             <td data-label="Recorded by">
                 <span class=recorded_by_class(&event.recorded_by) title=recorded_by_text(&event.recorded_by)>

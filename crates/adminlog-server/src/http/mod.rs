@@ -78,6 +78,7 @@ route_table! {
         "/admin-logs/export" { GET => admin_logs::export_admin_logs_csv }
         "/admin-logs/feed" { GET => feed::read_feed }
         "/admin-logs/histogram" { GET => admin_logs::histogram }
+        "/admin-logs/action-counts" { GET => admin_logs::action_counts }
         "/admin-logs/verify" { GET => integrity::verify_admin_logs }
         "/admin-logs/checkpoints" { POST => integrity::sign_checkpoint }
         "/admin-logs/checkpoints/latest" { GET => integrity::latest_checkpoint }

@@ -70,6 +70,25 @@ pub async fn histogram(state: web::Data<AppState>, req: HttpRequest, caller: Cal
     Ok(HttpResponse::Ok().json(histogram))
 }
 
+/// How many events each action type has within the range and keyword: the
+/// action picker's counts.
+pub async fn action_counts(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    caller.may_read_logs()?;
+    let LogFilter { from, to, keyword, .. } =
+        LogQuery::parse(req.query_string(), QueryKind::ActionCounts).map_err(ApiError::Validation)?.filter;
+    let org_id = caller.tenant.id;
+    let db = state.db.clone();
+    let counts = reading(&state.admission, move || {
+        Ok(db.action_counts(org_id, (from, to), keyword.as_deref(), OffsetDateTime::now_utc())?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(counts))
+}
+
 pub async fn export_admin_logs_csv(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, SmallInt};
 
 use super::super::schema::{event_counts_by_day, event_counts_by_hour, events};
+use super::super::terms::LOOKUP_CHUNK;
 use super::super::{on_any, AnyConn, StorageResult};
 use crate::domain::histogram::{DAY, HOUR};
 
@@ -94,21 +95,22 @@ pub(super) fn add(conn: &mut AnyConn<'_>, org_id: i64, appended: &[(i64, i16)]) 
     Ok(())
 }
 
-/// [`per_period`]'s statement on one table (the two differ in name only).
-macro_rules! sum_by_period {
-    ($c:expr, $table:ident, $column:ident, $org_id:expr, $from:expr, $to:expr, $codes:expr) => {{
+/// A grouped sum over one table's `[from, to)` (the tables differ in name
+/// only): per period for [`per_period`], per action for [`per_action`].
+macro_rules! sum_grouped {
+    ($c:expr, $table:ident, $column:ident, $group:ident: $group_type:ty, $org_id:expr, $from:expr, $to:expr, $codes:expr) => {{
         use $table::dsl as t;
         let mut query = t::$table
             .filter(t::org_id.eq($org_id))
             .filter(t::$column.ge($from))
             .filter(t::$column.lt($to))
-            .group_by(t::$column)
-            .select((t::$column, diesel::dsl::sql::<BigInt>("CAST(SUM(events) AS BIGINT)")))
+            .group_by(t::$group)
+            .select((t::$group, diesel::dsl::sql::<BigInt>("CAST(SUM(events) AS BIGINT)")))
             .into_boxed();
         if !$codes.is_empty() {
             query = query.filter(t::action.eq_any($codes));
         }
-        query.load::<(i64, i64)>($c)
+        query.load::<($group_type, i64)>($c)
     }};
 }
 
@@ -125,9 +127,79 @@ pub(super) fn per_period(
     codes: &[i16],
 ) -> StorageResult<Vec<(i64, i64)>> {
     Ok(on_any!(conn, |c| match period {
-        Period::Hour => sum_by_period!(c, event_counts_by_hour, hour, org_id, from, to, codes),
-        Period::Day => sum_by_period!(c, event_counts_by_day, day, org_id, from, to, codes),
+        Period::Hour => sum_grouped!(c, event_counts_by_hour, hour, hour: i64, org_id, from, to, codes),
+        Period::Day => sum_grouped!(c, event_counts_by_day, day, day: i64, org_id, from, to, codes),
     })?)
+}
+
+/// Events per action in `[from, to)` (period numbers), as (action code,
+/// events); actions with none are left out. The same primary-key range as
+/// [`per_period`].
+pub(super) fn per_action(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    period: Period,
+    from: i64,
+    to: i64,
+) -> StorageResult<Vec<(i16, i64)>> {
+    let every_action: &[i16] = &[];
+    Ok(on_any!(conn, |c| match period {
+        Period::Hour => sum_grouped!(c, event_counts_by_hour, hour, action: i16, org_id, from, to, every_action),
+        Period::Day => sum_grouped!(c, event_counts_by_day, day, action: i16, org_id, from, to, every_action),
+    })?)
+}
+
+/// Events per action with `from <= ts < to`, counted from the events
+/// themselves: only ever asked for less than an hour.
+pub(super) fn between_per_action(
+    conn: &mut AnyConn<'_>,
+    org_id: i64,
+    from: i64,
+    to: i64,
+) -> StorageResult<Vec<(i16, i64)>> {
+    Ok(on_any!(conn, |c| events::table
+        .filter(events::org_id.eq(org_id))
+        .filter(events::ts.ge(from))
+        .filter(events::ts.lt(to))
+        .group_by(events::action)
+        .select((events::action, diesel::dsl::count_star()))
+        .load::<(i16, i64)>(c))?)
+}
+
+/// The action code of each of `ids` (the organization's event ids) that
+/// exists, in no particular order.
+pub(super) fn actions_of(conn: &mut AnyConn<'_>, org_id: i64, ids: &[i64]) -> StorageResult<Vec<i16>> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = SmallInt)]
+        action: i16,
+    }
+    let mut actions = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        match conn {
+            // One primary-key probe per id whatever the statistics say
+            // (`= ANY(...)` may be planned as a range scan when they are stale).
+            AnyConn::Pg(pg) => actions.extend(
+                diesel::sql_query(
+                    "SELECT e.action FROM unnest($2::bigint[]) AS k(id) CROSS JOIN LATERAL \
+                     (SELECT action FROM events WHERE org_id = $1 AND id = k.id LIMIT 1) e",
+                )
+                .bind::<BigInt, _>(org_id)
+                .bind::<Array<BigInt>, _>(chunk)
+                .load::<Found>(&mut **pg)?
+                .into_iter()
+                .map(|found| found.action),
+            ),
+            AnyConn::Sqlite(sqlite) => actions.extend(
+                events::table
+                    .filter(events::org_id.eq(org_id))
+                    .filter(events::id.eq_any(chunk))
+                    .select(events::action)
+                    .load::<i16>(&mut **sqlite)?,
+            ),
+        }
+    }
+    Ok(actions)
 }
 
 /// Events with `from <= ts < to` of the given action codes, counted from the

@@ -1,10 +1,14 @@
-//! How many events a filter matches, per bucket of its range, in one
-//! snapshot. Without a keyword the maintained counts answer exactly at any
-//! size (whole hours and days from `counts`, the ragged ends of the range
-//! from the events); a keyword is counted from its matches, up to
+//! How many events a filter matches, per bucket of its range or per action,
+//! in one snapshot. Without a keyword the maintained counts answer exactly
+//! at any size (whole hours and days from `counts`, the ragged ends of the
+//! range from the events); a keyword is counted from its matches, up to
 //! [`KEYWORD_COUNT_CAP`].
 
-use adminlog_types::{Histogram, HistogramBucket, LogFilter, KEYWORD_COUNT_CAP};
+use std::collections::BTreeMap;
+
+use adminlog_types::{
+    Action, ActionCount, ActionCounts, Histogram, HistogramBucket, LogFilter, TimeBound, KEYWORD_COUNT_CAP,
+};
 use time::OffsetDateTime;
 
 use super::super::{from_micros, to_micros, AnyConn, Db, StorageResult};
@@ -18,21 +22,34 @@ impl Db {
     pub fn histogram(&self, org_id: i64, filter: &LogFilter, now: OffsetDateTime) -> StorageResult<Histogram> {
         self.snapshot(|conn| histogram_in(conn, self, org_id, filter, now))
     }
+
+    /// Events per action type within `filter`'s range and keyword (its
+    /// actions are not asked: each count is what choosing that action alone
+    /// would show), at the moment `now`.
+    pub fn action_counts(
+        &self,
+        org_id: i64,
+        range: (Option<TimeBound>, Option<TimeBound>),
+        keyword: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StorageResult<ActionCounts> {
+        self.snapshot(|conn| action_counts_in(conn, self, org_id, range, keyword, now))
+    }
 }
 
-fn histogram_in(
+/// The range `[from, to)` in microseconds that `from` and `to` ask for,
+/// narrowed to where the organization has events: a link that says
+/// `from=2000-01-01` gets bars where something could be. Never reversed.
+fn narrowed_range(
     conn: &mut AnyConn<'_>,
-    db: &Db,
     org_id: i64,
-    filter: &LogFilter,
+    (from, to): (Option<TimeBound>, Option<TimeBound>),
     now: OffsetDateTime,
-) -> StorageResult<Histogram> {
+) -> StorageResult<(i64, i64)> {
     let now_micros = to_micros(now);
-    let asked_from = filter.from.map(|bound| to_micros(bound.start(now)));
-    // `to` includes its last microsecond; the buckets' range is half-open.
-    let asked_to = filter.to.map(|bound| to_micros(bound.end(now)) + 1);
-    // The range, narrowed to where the organization has events: a link
-    // that says `from=2000-01-01` gets bars where something could be.
+    let asked_from = from.map(|bound| to_micros(bound.start(now)));
+    // `to` includes its last microsecond; the range is half-open.
+    let asked_to = to.map(|bound| to_micros(bound.end(now)) + 1);
     let (from, to) = match counts::extent(conn, org_id)? {
         Some((first_hour, last_hour)) => {
             let (first, end) = (first_hour * HOUR, ((last_hour + 1) * HOUR).max(now_micros));
@@ -44,7 +61,89 @@ fn histogram_in(
         }
     };
     // A range wholly outside the log is empty, not reversed.
-    let to = to.max(from);
+    Ok((from, to.max(from)))
+}
+
+/// The keys of a keyword's matches in `[from, to)` of the given actions,
+/// newest first, up to one past the cap.
+fn keyword_matches(
+    conn: &mut AnyConn<'_>,
+    db: &Db,
+    org_id: i64,
+    (from, to): (i64, i64),
+    keyword: &str,
+    actions: &[Action],
+) -> StorageResult<Found> {
+    let selection = EventSelection {
+        from_micros: Some(from),
+        to_micros: Some(to - 1),
+        keyword: Some(fold(keyword)),
+        actions: actions.to_vec(),
+        after: None,
+        limit: KEYWORD_COUNT_CAP as i64 + 1,
+    };
+    let dictionary = db.terms.current(conn, org_id)?;
+    Ok(find(conn, dictionary.as_deref(), org_id, &selection, Want::Keys)?.1)
+}
+
+fn action_counts_in(
+    conn: &mut AnyConn<'_>,
+    db: &Db,
+    org_id: i64,
+    range: (Option<TimeBound>, Option<TimeBound>),
+    keyword: Option<&str>,
+    now: OffsetDateTime,
+) -> StorageResult<ActionCounts> {
+    let (from, to) = narrowed_range(conn, org_id, range, now)?;
+    let mut per_code: BTreeMap<i16, u64> = BTreeMap::new();
+    let mut exact = true;
+    if to <= from {
+        // Nothing to count.
+    } else if let Some(keyword) = keyword {
+        let mut codes: Vec<i16> = match keyword_matches(conn, db, org_id, (from, to), keyword, &[])? {
+            Found::Keys(keys) => {
+                let ids: Vec<i64> = keys.into_iter().map(|(_, id)| id).collect();
+                counts::actions_of(conn, org_id, &ids)?
+            }
+            Found::Rows(rows) => rows.into_iter().map(|row| row.action).collect(),
+        };
+        // The keys come newest first; which of them the cap keeps does not
+        // matter for a lower bound, only that it keeps the cap's worth.
+        exact = codes.len() <= KEYWORD_COUNT_CAP as usize;
+        codes.truncate(KEYWORD_COUNT_CAP as usize);
+        for code in codes {
+            *per_code.entry(code).or_default() += 1;
+        }
+    } else {
+        for piece in pieces(from, to, true) {
+            let cells = match piece {
+                Piece::Events { from, to } => counts::between_per_action(conn, org_id, from, to)?,
+                Piece::Hours { from, to } => counts::per_action(conn, org_id, Period::Hour, from, to)?,
+                Piece::Days { from, to } => counts::per_action(conn, org_id, Period::Day, from, to)?,
+            };
+            for (code, n) in cells {
+                *per_code.entry(code).or_default() += n.max(0) as u64;
+            }
+        }
+    }
+    let counts = Action::ALL
+        .iter()
+        .filter_map(|&action| {
+            let count = per_code.get(&action.code()).copied().unwrap_or(0);
+            (count > 0).then_some(ActionCount { action, count })
+        })
+        .collect();
+    Ok(ActionCounts { exact, counts })
+}
+
+fn histogram_in(
+    conn: &mut AnyConn<'_>,
+    db: &Db,
+    org_id: i64,
+    filter: &LogFilter,
+    now: OffsetDateTime,
+) -> StorageResult<Histogram> {
+    let (from, to) = narrowed_range(conn, org_id, (filter.from, filter.to), now)?;
     let width = bucket_width(from, to);
     let first_bucket = bucket_start(from, width);
     let buckets = usize::try_from(bucket_count(from, to, width)).unwrap_or(0);
@@ -53,16 +152,7 @@ fn histogram_in(
     let (counts, exact) = if buckets == 0 {
         (Vec::new(), true)
     } else if let Some(keyword) = &filter.keyword {
-        let selection = EventSelection {
-            from_micros: Some(from),
-            to_micros: Some(to - 1),
-            keyword: Some(fold(keyword)),
-            actions: filter.actions.clone(),
-            after: None,
-            limit: KEYWORD_COUNT_CAP as i64 + 1,
-        };
-        let dictionary = db.terms.current(conn, org_id)?;
-        let times: Vec<i64> = match find(conn, dictionary.as_deref(), org_id, &selection, Want::Keys)?.1 {
+        let times: Vec<i64> = match keyword_matches(conn, db, org_id, (from, to), keyword, &filter.actions)? {
             Found::Keys(keys) => keys.into_iter().map(|(ts, _)| ts).collect(),
             Found::Rows(rows) => rows.into_iter().map(|row| row.ts).collect(),
         };
