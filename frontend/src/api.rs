@@ -115,6 +115,10 @@ pub async fn admin_logs(token: &str, url: &str) -> Result<Page<Event>, ClientErr
     json(send(authorized(Request::get(url), token).build()).await?).await
 }
 
+pub async fn admin_log(token: &str, id: i64) -> Result<Event, ClientError> {
+    json(send(authorized(Request::get(&format!("/api/v1/admin-logs/{id}")), token).build()).await?).await
+}
+
 pub async fn histogram(token: &str, url: &str) -> Result<Histogram, ClientError> {
     json(send(authorized(Request::get(url), token).build()).await?).await
 }

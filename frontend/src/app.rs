@@ -7,8 +7,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api;
 use crate::pages::{
-    admin_logs::AdminLogsPage, administrators::AdministratorsPage, api_keys::ApiKeysPage, login::LoginPage,
-    streams::StreamsPage,
+    admin_logs::AdminLogsPage, administrators::AdministratorsPage, api_keys::ApiKeysPage, event_page::EventPage,
+    login::LoginPage, streams::StreamsPage,
 };
 use crate::storage::{self, TOKEN_KEY};
 
@@ -139,7 +139,10 @@ pub fn App() -> impl IntoView {
             "/administrators" => view! { <AdministratorsPage/> }.into_any(),
             "/api-keys" => view! { <ApiKeysPage/> }.into_any(),
             "/streams" => view! { <StreamsPage/> }.into_any(),
-            _ => view! { <p class="notice">"This page does not exist. " <a href="/admin-logs">"Go to Admin Logs"</a></p> }.into_any(),
+            other => match crate::url_state::event_page_id(other) {
+                Some(id) => view! { <EventPage id/> }.into_any(),
+                None => view! { <p class="notice">"This page does not exist. " <a href="/admin-logs">"Go to Admin Logs"</a></p> }.into_any(),
+            },
         };
         view! { <Shell>{page}</Shell> }.into_any()
     }
@@ -153,15 +156,11 @@ fn Shell(children: Children) -> impl IntoView {
     let tab = move |href: &'static str, label: &'static str| {
         let current = move || {
             let path = location.path.get();
-            (path == href || (href == "/admin-logs" && path == "/")).then_some("page")
+            let under_logs = path == "/" || path.starts_with("/admin-logs/");
+            (path == href || (href == "/admin-logs" && under_logs)).then_some("page")
         };
         view! {
-            <a href=href aria-current=current on:click=move |ev: leptos::ev::MouseEvent| {
-                if !ev.ctrl_key() && !ev.meta_key() && !ev.shift_key() {
-                    ev.prevent_default();
-                    location.go(href);
-                }
-            }>{label}</a>
+            <a href=href aria-current=current on:click=crate::pages::follow_in_app(href.to_owned())>{label}</a>
         }
     };
     let sign_out = move |_| {

@@ -134,6 +134,7 @@ mod tests {
             source,
             recorded_by,
             received_at,
+            event_id: None,
         }
     }
 

@@ -88,6 +88,19 @@ pub fn narrowed_to_action(query: &LogQuery, action: Action) -> LogQuery {
     narrowed
 }
 
+/// Where an event's own page lives (its permanent link in the app).
+const EVENT_PAGE_PREFIX: &str = "/admin-logs/events/";
+
+/// The app path of event `id`'s page.
+pub fn event_page_path(id: i64) -> String {
+    format!("{EVENT_PAGE_PREFIX}{id}")
+}
+
+/// The event id an app path names, if it is an event's page.
+pub fn event_page_id(path: &str) -> Option<i64> {
+    path.strip_prefix(EVENT_PAGE_PREFIX)?.parse().ok().filter(|id| *id > 0)
+}
+
 /// `endpoint` with the view's filters, as `kind` takes them.
 fn with_filters(endpoint: &str, filter: &LogFilter, kind: QueryKind) -> String {
     let search = LogQuery { filter: filter.clone(), ..LogQuery::default() }.to_query_string(kind);
@@ -343,6 +356,16 @@ mod tests {
             view_url("/admin-logs", &action),
             "/admin-logs?from=now-7d&keyword=vpn&actions=ISSUE_TOKEN&limit=25"
         );
+    }
+
+    #[test]
+    fn an_event_page_path_names_one_positive_id() {
+        assert_eq!(event_page_id(&event_page_path(42)), Some(42));
+        assert_eq!(event_page_id("/admin-logs/events/"), None);
+        assert_eq!(event_page_id("/admin-logs/events/0"), None);
+        assert_eq!(event_page_id("/admin-logs/events/x1"), None);
+        assert_eq!(event_page_id("/admin-logs/events/1/2"), None);
+        assert_eq!(event_page_id("/admin-logs"), None);
     }
 
     #[test]

@@ -23,13 +23,39 @@ on_both_backends! {
         assert_eq!(page["items"][0], json!({
             "id": e[6], "timestamp": "2016-06-12T00:00:00.000000Z", "action": "DELETE_USER", "admin_email": "",
             "user_email": "zed@example.com", "user_name": "Zed", "domain_name": "", "source": "api",
-            "recorded_by": {"kind": "api_key", "id": 1, "name": "test key"}
+            "recorded_by": {"kind": "api_key", "id": 1, "name": "test key"}, "event_id": null
         }));
         assert_eq!(page["items"][1]["source"], "admin_panel");
         assert_eq!(page["items"][1]["domain_name"], "GitLab");
         // Without any filter the organization's own events come first.
         let all = app.get("/api/v1/admin-logs", &org.token).await.json();
         assert_eq!(all["items"][0]["action"], "CREATE_API_KEY");
+    }
+
+    async fn one_event_is_read_by_its_id_within_its_organization_only(app) {
+        let org = app.org("Acme", Plan::Professional).await;
+        let e = load_june(&app, &org).await;
+        let key = app.api_key(&org, &["logs:write"]).await;
+        let sent = app.ingest(&key, vec![json!({"action": "EDIT_USER", "user_name": "Ann", "event_id": "crm-42"})]).await;
+        // Exactly what the list says of it, the sender's id included.
+        let listed = app.get("/api/v1/admin-logs?keyword=Ann", &org.token).await.json()["items"][0].clone();
+        let read = app.get(&format!("/api/v1/admin-logs/{}", sent[0]), &org.token).await;
+        read.assert_status(200);
+        assert_eq!(read.json(), listed);
+        assert_eq!(listed["event_id"], "crm-42");
+        let first = app.get(&format!("/api/v1/admin-logs/{}", e[0]), &org.token).await.json();
+        assert_eq!((first["id"].as_i64(), first["event_id"].clone()), (Some(e[0]), json!(null)));
+        // Another organization's id, one that was never given, and no id at all are 404s.
+        let other = app.org("Other", Plan::Professional).await;
+        app.get(&format!("/api/v1/admin-logs/{}", e[0]), &other.token).await.assert_error(404, "not_found");
+        app.get("/api/v1/admin-logs/999999", &org.token).await.assert_error(404, "not_found");
+        app.get("/api/v1/admin-logs/abc", &org.token).await.assert_error(404, "not_found");
+        // Reading needs the read scope, as the list does.
+        app.get(&format!("/api/v1/admin-logs/{}", e[0]), &key).await.assert_status(403);
+        let path = format!("/api/v1/admin-logs/{}", e[0]);
+        app.request(adminlog_tests::reqwest::Method::GET, &path, None, None).await.assert_status(401);
+        let reader = app.api_key(&org, &["logs:read"]).await;
+        assert_eq!(app.get(&format!("/api/v1/admin-logs/{}", sent[0]), &reader).await.json(), listed);
     }
 
     async fn date_bounds_are_whole_inclusive_utc_days(app) {

@@ -563,6 +563,7 @@ test("an event a key sent as if from the Admin Panel shows which key stored it, 
     events: [{
       timestamp: threeDaysAgo, action: "REMOVE_ADMINISTRATOR", source: "admin_panel",
       admin_email: "ceo@e2e.example", user_email: "claimcheck@e2e.example", user_name: "claimcheck",
+      event_id: "siem-claimcheck-1",
     }],
   });
   const recordedBy = `API key “SIEM” (#${siem.id})`;
@@ -595,7 +596,8 @@ test("an event a key sent as if from the Admin Panel shows which key stored it, 
   await inBrowser(t, async (page) => {
     const { toggle, region } = await openDetails(page);
     assert.equal((await dd(region, "Recorded by").textContent()).trim(), recordedBy);
-    assert.equal((await dd(region, "Event id").textContent()).trim(), String(eventId));
+    assert.equal((await dd(region, "Event id").textContent()).trim(), `${eventId} · Permanent link to event ${eventId}`);
+    assert.equal((await dd(region, "Id given by the sender").textContent()).trim(), "siem-claimcheck-1");
     assert.equal((await dd(region, "Administrator email").textContent()).trim(), "ceo@e2e.example");
     assert.equal((await dd(region, "Source").textContent()).trim(), "Admin Panel (admin_panel)");
     assert.equal((await dd(region, "Time (UTC)").textContent()).trim(), threeDaysAgo.replace("T", " ").replace("Z", " UTC"));
@@ -609,6 +611,26 @@ test("an event a key sent as if from the Admin Panel shows which key stored it, 
     await region.waitFor({ state: "hidden" });
     assert.equal(await toggle.getAttribute("aria-expanded"), "false");
     assert.equal(await page.evaluate(() => document.activeElement?.textContent.trim()), `Details of event ${eventId}`);
+
+    // The permanent link: the event on a page of its own, which a reload (or a colleague) opens again.
+    await page.keyboard.press("Enter");
+    await region.getByRole("link", { name: `Permanent link to event ${eventId}` }).click();
+    assert.equal(new URL(page.url()).pathname, `/admin-logs/events/${eventId}`);
+    const own = page.getByRole("region", { name: `Event ${eventId}` });
+    for (const reload of [false, true]) {
+      if (reload) await page.reload();
+      await page.getByRole("heading", { name: `Event ${eventId}` }).waitFor();
+      assert.equal((await dd(own, "Recorded by").textContent()).trim(), recordedBy);
+      assert.equal((await dd(own, "Id given by the sender").textContent()).trim(), "siem-claimcheck-1");
+      await own.getByRole("note").waitFor();
+      assert.equal(await page.getByRole("link", { name: "Admin Logs", exact: true }).getAttribute("aria-current"), "page");
+    }
+    await assertAccessible(page, "event-page");
+    await andWait(page, () => page.getByRole("link", { name: "Back to Admin Logs" }).click());
+    assert.equal(new URL(page.url()).pathname, "/admin-logs");
+    // An id that is not this organization's says so, in a sentence.
+    await page.goto(`${BASE}/admin-logs/events/999999999`);
+    await page.getByRole("alert").filter({ hasText: "Your organization has no event 999999999." }).waitFor();
   });
 
   await inBrowser(t, async (page) => {
@@ -618,6 +640,11 @@ test("an event a key sent as if from the Admin Panel shows which key stored it, 
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page with details open scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: path.join(ARTIFACTS, "admin-logs-details-phone.png"), fullPage: true });
+    await page.goto(`${BASE}/admin-logs/events/${eventId}`);
+    await page.getByRole("heading", { name: `Event ${eventId}` }).waitFor();
+    await page.getByRole("note").waitFor();
+    assert.equal(await sidewaysOverflow(page), 0, "the event's page fits a phone");
+    await assertAccessible(page, "phone-event-page");
   }, { viewport: { width: 390, height: 844 } });
 });
 

@@ -182,6 +182,7 @@ mod tests {
             source: Source::Api,
             recorded_by: crate::RecordedBy::ApiKey { id: 3, name: Some("SIEM".into()) },
             received_at: datetime!(2016-06-09 13:59:25.5 UTC),
+            event_id: None,
         }
     }
 

@@ -93,6 +93,9 @@ pub struct Event {
     /// When the server stored it.
     #[serde(with = "crate::wire_time")]
     pub received_at: OffsetDateTime,
+    /// The sender's own id for it (`event_id` in `POST /admin-logs`), null
+    /// when it sent none.
+    pub event_id: Option<String>,
 }
 
 /// One event as a client sends it to `POST /api/v1/admin-logs`.

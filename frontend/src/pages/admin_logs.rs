@@ -23,7 +23,7 @@ use crate::url_state::{
 const PATH: &str = "/admin-logs";
 
 /// The viewer's time zone by name (`Europe/Paris`), or its current offset.
-fn viewer_time_zone() -> String {
+pub(super) fn viewer_time_zone() -> String {
     let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
     js_sys::Reflect::get(&options, &JsValue::from_str("timeZone"))
         .ok()

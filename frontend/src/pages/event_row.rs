@@ -7,9 +7,10 @@ use adminlog_types::{Event, LogQuery};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
+use super::{follow_in_app, is_plain_click};
 use crate::event_details::{claim_notes, recorded_by_badge, recorded_by_class, recorded_by_text, shown, source_text};
 use crate::local_time::{format_local, format_utc};
-use crate::url_state::{narrowed_to_action, narrowed_to_value, view_url};
+use crate::url_state::{event_page_path, narrowed_to_action, narrowed_to_value, view_url};
 
 /// Where the table lives, for the narrowing links.
 const PATH: &str = "/admin-logs";
@@ -28,7 +29,7 @@ impl Narrowing {
         let show = self.show;
         view! {
             <a class="narrow" href=href title=title on:click=move |ev: leptos::ev::MouseEvent| {
-                if !ev.ctrl_key() && !ev.meta_key() && !ev.shift_key() {
+                if is_plain_click(&ev) {
                     ev.prevent_default();
                     show.run(narrowed.clone());
                 }
@@ -121,6 +122,12 @@ pub fn EventRow(event: Event, zone: String, narrowing: Narrowing) -> impl IntoVi
     }
 }
 
+/// Every field of `event`, with where its claim and adminlog's record
+/// disagree: what its own page shows.
+pub(super) fn event_details(event: &Event, zone: &str) -> impl IntoView {
+    detail_list(event, &claim_notes(event), zone)
+}
+
 /// Every field of `event`: what the sender said, then what adminlog
 /// recorded, with `notes` on where they disagree first.
 fn detail_list(event: &Event, notes: &[String], zone: &str) -> impl IntoView {
@@ -154,7 +161,14 @@ fn detail_list(event: &Event, notes: &[String], zone: &str) -> impl IntoView {
             <section>
                 <h2>"Recorded by adminlog"</h2>
                 <dl>
-                    <dt>"Event id"</dt><dd>{event.id.to_string()}</dd>
+                    <dt>"Event id"</dt>
+                    <dd>
+                        {event.id.to_string()}" · "
+                        <a href=event_page_path(event.id) on:click=follow_in_app(event_page_path(event.id))>
+                            "Permanent link"<span class="visually-hidden">{format!(" to event {}", event.id)}</span>
+                        </a>
+                    </dd>
+                    <dt>"Id given by the sender"</dt><dd>{shown(event.event_id.as_deref().unwrap_or(""))}</dd>
                     <dt>"Recorded by"</dt><dd>{recorded_by_text(&event.recorded_by)}</dd>
                     <dt>{format!("Received ({zone})")}</dt><dd>{local_time(event.received_at)}</dd>
                 </dl>

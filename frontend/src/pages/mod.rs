@@ -5,6 +5,7 @@ pub mod admin_logs;
 pub mod administrators;
 pub mod api_keys;
 pub mod confirm;
+pub mod event_page;
 pub mod event_row;
 pub mod login;
 pub mod streams;
@@ -18,6 +19,24 @@ use wasm_bindgen::JsCast;
 
 use crate::api::ClientError;
 use crate::app::{Location, Session};
+
+/// Whether a link's click is plain: one with Ctrl, Cmd or Shift is left to
+/// the browser (a new tab or window) instead of staying in the app.
+pub fn is_plain_click(ev: &leptos::ev::MouseEvent) -> bool {
+    !ev.ctrl_key() && !ev.meta_key() && !ev.shift_key()
+}
+
+/// A link's click handler that goes to `href` within the app (History API)
+/// on a plain click.
+pub fn follow_in_app(href: String) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+    let location = expect_context::<Location>();
+    move |ev| {
+        if is_plain_click(&ev) {
+            ev.prevent_default();
+            location.go(&href);
+        }
+    }
+}
 
 /// A sentence for the person in front of the page.
 pub fn describe(error: &ClientError) -> String {

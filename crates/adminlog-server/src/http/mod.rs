@@ -83,6 +83,8 @@ route_table! {
         "/admin-logs/checkpoints" { POST => integrity::sign_checkpoint }
         "/admin-logs/checkpoints/latest" { GET => integrity::latest_checkpoint }
         "/admin-logs/evidence" { GET => integrity::export_evidence }
+        // After every fixed path under /admin-logs, which it would match too.
+        "/admin-logs/{id}" { GET => admin_logs::get_admin_log }
         "/actions" { GET => admin_logs::list_actions }
         "/administrators" { GET => administrators::list_administrators, POST => administrators::create_administrator }
         "/administrators/{id}" {

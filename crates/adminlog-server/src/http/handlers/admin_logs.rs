@@ -58,6 +58,22 @@ pub async fn list_admin_logs(
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// One event by its id: the browser app's permanent link to it.
+pub async fn get_admin_log(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.may_read_logs()?;
+    let id = super::parse_id(&path)?;
+    let org_id = caller.tenant.id;
+    let db = state.db.clone();
+    let event = reading(&state.admission, move || Ok(db.event_by_id(org_id, id)?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no event has the id {id} in this organization")))?;
+    Ok(HttpResponse::Ok().json(event))
+}
+
 /// How many events the filter matches, and when: the result header's count
 /// and activity bars.
 pub async fn histogram(state: web::Data<AppState>, req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {

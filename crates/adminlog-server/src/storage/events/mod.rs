@@ -94,6 +94,7 @@ pub(super) struct EventRow {
     pub(super) received_at: i64,
     pub(super) recorder: Option<i16>,
     pub(super) recorder_id: Option<i64>,
+    pub(super) client_event_id: Option<String>,
 }
 
 impl EventRow {
@@ -139,6 +140,15 @@ impl Db {
     /// One page of events, newest first.
     pub fn page_events(&self, org_id: i64, selection: &EventSelection) -> StorageResult<PageRead> {
         self.read(|conn| page_in(conn, &self.terms, org_id, selection))
+    }
+
+    /// One event of the organization by its id (`None`: no such event there).
+    pub fn event_by_id(&self, org_id: i64, id: i64) -> StorageResult<Option<Event>> {
+        self.read(|conn| {
+            let rows = sql::rows_by_id(conn, org_id, &[id])?;
+            let dictionary = self.terms.current(conn, org_id)?;
+            Ok(to_events(conn, dictionary.as_deref(), org_id, rows)?.pop())
+        })
     }
 
     /// How many events the selection holds (its `limit` and cursor aside),
@@ -298,6 +308,7 @@ fn to_events(
                 user_name: text(row.user_name_term),
                 domain_name: text(row.domain_term),
                 source: if row.source == SOURCE_API { Source::Api } else { Source::AdminPanel },
+                event_id: row.client_event_id,
             })
         })
         .collect()
