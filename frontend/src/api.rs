@@ -4,6 +4,7 @@ use adminlog_types::{
     ActionCounts, Administrator, ApiKey, CreateAdministratorRequest, CreateApiKeyRequest, CreatedApiKey, ErrorBody,
     ErrorCode, Event, Histogram, ItemList, LoginRequest, LoginResponse, Me, Page, Problem, UpdateAdministratorRequest,
 };
+use adminlog_types::{CreateSavedViewRequest, SavedView};
 use adminlog_types::{CreateStreamRequest, CreatedStream, Stream, UpdateStreamRequest};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -193,4 +194,18 @@ pub async fn update_stream(token: &str, id: i64, body: UpdateStreamRequest) -> R
 
 pub async fn delete_stream(token: &str, id: i64) -> Result<(), ClientError> {
     send(authorized(Request::delete(&format!("/api/v1/streams/{id}")), token).build()).await.map(|_| ())
+}
+
+pub async fn saved_views(token: &str) -> Result<Vec<SavedView>, ClientError> {
+    let list: ItemList<SavedView> =
+        json(send(authorized(Request::get("/api/v1/saved-views"), token).build()).await?).await?;
+    Ok(list.items)
+}
+
+pub async fn create_saved_view(token: &str, body: CreateSavedViewRequest) -> Result<SavedView, ClientError> {
+    json(send(authorized(Request::post("/api/v1/saved-views"), token).json(&body)).await?).await
+}
+
+pub async fn delete_saved_view(token: &str, id: i64) -> Result<(), ClientError> {
+    send(authorized(Request::delete(&format!("/api/v1/saved-views/{id}")), token).build()).await.map(|_| ())
 }

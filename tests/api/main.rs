@@ -16,6 +16,7 @@ mod ops;
 mod overload;
 mod plans;
 mod query;
+mod saved_views;
 mod session;
 mod streams;
 mod wal;

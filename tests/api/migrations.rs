@@ -46,6 +46,8 @@ macro_rules! migrate_and_check {
         conn.batch_execute(KINDED_DATA).expect("kinded data");
 
         // Back to before term_kinds: one term per string.
+        let reverted = conn.revert_last_migration(migrations.clone()).expect("revert saved views");
+        assert_eq!(reverted.to_string(), "20261201000002");
         let reverted = conn.revert_last_migration(migrations.clone()).expect("revert the maintained counts");
         assert_eq!(reverted.to_string(), "20261201000001");
         let reverted = conn.revert_last_migration(migrations.clone()).expect("revert push streams");

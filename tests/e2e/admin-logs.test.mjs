@@ -161,7 +161,7 @@ test("signing in: a wrong password says so, then the Admin Logs show newest firs
 test("each filter alone, then combined, shows exactly the matching rows", async (t) => {
   await inBrowser(t, async (page) => {
     await signIn(page, SUPER);
-    const view = () => page.getByRole("button", { name: "View" }).click();
+    const view = () => page.getByRole("button", { name: "View", exact: true }).click();
 
     await andWait(page, async () => { await setFilters(page, { from: "2016-06-10", to: "2016-06-11" }); await view(); });
     assert.deepEqual(await actionsShown(page), ["EDIT_USER", "CREATE_USER", "LOG_IN"]);
@@ -253,7 +253,7 @@ test("the view lives in the URL: reload keeps it, Back returns to the previous o
     await signIn(page, SUPER, "/admin-logs?to=2016-12-31&keyword=john");
     await page.locator("tbody tr").first().waitFor();
     assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "ADD_USER_TO_DOMAIN"]);
-    await andWait(page, async () => { await setFilters(page, { to: "2016-12-31", keyword: "zed" }); await page.getByRole("button", { name: "View" }).click(); });
+    await andWait(page, async () => { await setFilters(page, { to: "2016-12-31", keyword: "zed" }); await page.getByRole("button", { name: "View", exact: true }).click(); });
     assert.deepEqual(await actionsShown(page), ["DELETE_USER"]);
     await andWait(page, () => page.reload());
     assert.equal(await page.getByLabel("Keyword").inputValue(), "zed");
@@ -334,6 +334,9 @@ test("administrators and API keys are managed from their tabs", async (t) => {
     assert.match(key, /^alk_/);
     const me = await api("GET", "/api/v1/me", key);
     assert.equal(me.api_key.name, "SIEM export");
+    await page.getByRole("button", { name: "Copy key" }).click();
+    await page.getByText("Copied.").waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key, "Copy key puts the secret on the clipboard");
 
     // Revoking asks in the page (never the browser's confirm()), then the key stops working.
     const native = [];
@@ -348,9 +351,53 @@ test("administrators and API keys are managed from their tabs", async (t) => {
     await keyRow.getByRole("button", { name: "Revoke" }).click();
     await revoking.getByRole("button", { name: "Revoke" }).click();
     await page.getByText('Revoked "SIEM export".').waitFor();
+    assert.equal(await page.locator(".secret").count(), 0, "a revoked key's secret is no longer shown");
     await assert.rejects(api("GET", "/api/v1/me", key), /401/);
     assert.deepEqual(native, [], "no native dialog");
+  }, { permissions: ["clipboard-read", "clipboard-write"] });
+});
+
+test("views are kept by name, follow the administrator to another browser, and a link is copied", async (t) => {
+  const menu = (page) => page.getByLabel("Saved views");
+  const chosen = async (page) => (await menu(page).locator("option:checked").textContent()).trim();
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30&actions=ISSUE_TOKEN");
+    await page.locator("tbody tr").first().waitFor();
+    await page.getByRole("button", { name: "Save view…" }).click();
+    await page.getByLabel("Name of this view").fill("June tokens");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").filter({ hasText: "Saved “June tokens”." }).waitFor();
+    assert.equal(await chosen(page), "June tokens", "the view on screen is the one saved");
+    // The same name again is refused in a sentence; nothing is kept twice.
+    await page.getByRole("button", { name: "Save view…" }).click();
+    await page.getByLabel("Name of this view").fill("june TOKENS");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").filter({ hasText: "already have a view named" }).waitFor();
+    assert.equal(await menu(page).locator("option").count(), 2);
+    await page.getByRole("button", { name: "Cancel" }).click();
+    // Elsewhere in the log, choosing it shows it again, from its first page.
+    await andWait(page, () => page.getByLabel("Time range").selectOption("any"));
+    assert.equal(await chosen(page), "Choose a view");
+    await andWait(page, () => menu(page).selectOption({ label: "June tokens" }));
+    assert.equal(new URL(page.url()).search, "?from=2016-06-01&to=2016-06-30&actions=ISSUE_TOKEN");
+    assert.deepEqual([...new Set(await actionsShown(page))], ["ISSUE_TOKEN"]);
+    await assertAccessible(page, "saved-views");
   });
+
+  await inBrowser(t, async (page) => {
+    // Another browser: the server kept it.
+    await signIn(page, SUPER, "/admin-logs");
+    await menu(page).locator("option", { hasText: "June tokens" }).waitFor({ state: "attached" });
+    await andWait(page, () => menu(page).selectOption({ label: "June tokens" }));
+    await page.getByRole("button", { name: "Copy link" }).click();
+    await page.getByRole("status").filter({ hasText: "Link copied" }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), page.url());
+    await page.getByRole("button", { name: "Delete “June tokens”" }).click();
+    await page.getByRole("status").filter({ hasText: "Deleted “June tokens”." }).waitFor();
+    assert.equal(await menu(page).locator("option").count(), 1);
+    assert.equal(await chosen(page), "None yet");
+    assert.equal(await sidewaysOverflow(page), 0);
+  }, { permissions: ["clipboard-read", "clipboard-write"], viewport: { width: 390, height: 844 } });
 });
 
 test("a push stream is created in its tab, delivers signed events, then is paused and deleted", async (t) => {
@@ -692,7 +739,7 @@ test("every state passes an accessibility engine (WCAG 2.2 AA and best practice)
     await page.getByRole("button", { name: "Details" }).first().click();
     await assertAccessible(page, "details");
 
-    await andWait(page, async () => { await setFilters(page, { from: "2016-06-01", to: "2016-06-30", keyword: "nobody-has-this" }); await page.getByRole("button", { name: "View" }).click(); });
+    await andWait(page, async () => { await setFilters(page, { from: "2016-06-01", to: "2016-06-30", keyword: "nobody-has-this" }); await page.getByRole("button", { name: "View", exact: true }).click(); });
     await page.getByRole("status").filter({ hasText: "No events match these filters." }).waitFor();
     await assertAccessible(page, "empty");
 
@@ -700,7 +747,7 @@ test("every state passes an accessibility engine (WCAG 2.2 AA and best practice)
       status: 503, contentType: "application/json", headers: { "retry-after": "1" },
       body: JSON.stringify({ error: { code: "unavailable", message: "The database is busy. Try again in a moment." } }),
     }));
-    await andWait(page, () => page.getByRole("button", { name: "View" }).click());
+    await andWait(page, () => page.getByRole("button", { name: "View", exact: true }).click());
     await page.getByRole("alert").filter({ hasText: "The database is busy." }).waitFor();
     await assertAccessible(page, "error");
     await page.unroute("**/api/v1/admin-logs?**");
@@ -730,7 +777,7 @@ test("errors, empty results and bad links say what happened and offer a way on",
     await page.waitForFunction(() => document.activeElement.id === "result-summary"); // focus moves to the results
 
     // An empty result offers Clear filters.
-    await andWait(page, async () => { await setFilters(page, { keyword: "nobody-has-this" }); await page.getByRole("button", { name: "View" }).click(); });
+    await andWait(page, async () => { await setFilters(page, { keyword: "nobody-has-this" }); await page.getByRole("button", { name: "View", exact: true }).click(); });
     await page.getByRole("status").filter({ hasText: "No events match these filters." }).waitFor();
     await andWait(page, () => page.locator(".empty").getByRole("button", { name: "Clear filters" }).click());
     assert.ok((await rows(page)).length > 0);
@@ -856,7 +903,7 @@ test("quick ranges stay relative: in the link, after a reload, and until a day i
     // Typing a day leaves the quick range for custom days, applied by View.
     await page.getByLabel("From (UTC day)").fill("2016-06-01");
     assert.equal(await range.inputValue(), "custom");
-    await andWait(page, async () => { await page.getByLabel("To (UTC day)").fill("2016-06-30"); await page.getByRole("button", { name: "View" }).click(); });
+    await andWait(page, async () => { await page.getByLabel("To (UTC day)").fill("2016-06-30"); await page.getByRole("button", { name: "View", exact: true }).click(); });
     assert.match(page.url(), /from=2016-06-01&to=2016-06-30/);
     await andWait(page, () => range.selectOption("any"));
     assert.equal(new URL(page.url()).search, "");
@@ -891,7 +938,7 @@ test("the action picker groups actions by what they act on, names them, and coun
     await assertAccessible(page, "picker-with-counts");
     await page.getByRole("checkbox", { name: /^Token issued\s*ISSUE_TOKEN\s*[\d,]+ events?$/ }).check();
     await page.getByRole("button", { name: "Done" }).click();
-    await andWait(page, () => page.getByRole("button", { name: "View" }).click());
+    await andWait(page, () => page.getByRole("button", { name: "View", exact: true }).click());
     assert.equal((await rows(page)).length, issued, "the count beside an action is what choosing it shows");
     // Choosing actions leaves every count as it was: each still says what choosing it alone shows.
     await page.getByRole("button", { name: /Actions/ }).click();
@@ -900,7 +947,7 @@ test("the action picker groups actions by what they act on, names them, and coun
     await page.keyboard.press("Escape");
 
     // A value in the table narrows the view to it: same range and actions, first page.
-    await andWait(page, () => page.getByRole("button", { name: /Actions/ }).click().then(() => page.getByRole("button", { name: "Clear" }).click()).then(() => page.getByRole("button", { name: "Done" }).click()).then(() => page.getByRole("button", { name: "View" }).click()));
+    await andWait(page, () => page.getByRole("button", { name: /Actions/ }).click().then(() => page.getByRole("button", { name: "Clear" }).click()).then(() => page.getByRole("button", { name: "Done" }).click()).then(() => page.getByRole("button", { name: "View", exact: true }).click()));
     await andWait(page, () => page.locator('td[data-label="User name"] a', { hasText: "john.doe" }).first().click());
     const narrowed = new URL(page.url()).searchParams;
     assert.equal(narrowed.get("keyword"), "john.doe");
@@ -950,7 +997,7 @@ test("the result header counts the matches, a bar zooms the view to its time, an
     assert.deepEqual(await actionsShown(page), ["ISSUE_TOKEN", "ADD_USER_TO_DOMAIN", "CREATE_DOMAIN"]);
     // The range stays exact in the form, in the viewer's zone, and View keeps it.
     assert.equal(await page.getByLabel("From (Europe/Paris)").inputValue(), "2016-06-09T14:00");
-    await andWait(page, () => page.getByRole("button", { name: "View" }).click());
+    await andWait(page, () => page.getByRole("button", { name: "View", exact: true }).click());
     assert.equal(new URL(page.url()).searchParams.get("to"), "2016-06-09T17:59:59.999999Z");
     assert.equal((await rows(page)).length, 3);
     await page.getByRole("img", { name: /^Events per hour, .*: 3 events, at most 3 in one hour\.$/ }).waitFor();
@@ -964,7 +1011,7 @@ test("the result header counts the matches, a bar zooms the view to its time, an
     await range.selectOption("times");
     assert.equal(await page.getByLabel("From (Europe/Paris)").inputValue(), "2016-06-09T02:00");
     await page.getByLabel("To (Europe/Paris)").fill("2016-06-09T15:59:20");
-    await andWait(page, () => page.getByRole("button", { name: "View" }).click());
+    await andWait(page, () => page.getByRole("button", { name: "View", exact: true }).click());
     assert.equal(new URL(page.url()).searchParams.get("to"), "2016-06-09T13:59:20Z");
     assert.deepEqual(await actionsShown(page), ["ADD_USER_TO_DOMAIN", "CREATE_DOMAIN"]);
   });

@@ -42,6 +42,7 @@ mod event;
 mod histogram;
 mod integrity;
 mod query;
+mod saved_view;
 mod stream;
 pub mod wire_time;
 
@@ -63,6 +64,7 @@ pub use query::{
     check_keyword, Ago, AgoUnit, LogFilter, LogQuery, QueryKind, TimeBound, DEFAULT_FEED_SIZE, DEFAULT_PAGE_SIZE,
     MAX_EXPORT_ROWS, MAX_FEED_WAIT_SECONDS, MAX_KEYWORD_CHARS, MAX_PAGE_SIZE,
 };
+pub use saved_view::{CreateSavedViewRequest, SavedView, MAX_SAVED_VIEWS, MAX_VIEW_NAME_CHARS, MAX_VIEW_QUERY_CHARS};
 pub use stream::{
     CreateStreamRequest, CreatedStream, Signing, Stream, StreamDelivery, UpdateStreamRequest, MAX_STREAM_BATCH,
     MAX_STREAM_URL_CHARS,

@@ -10,6 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::action_picker::ActionPicker;
 use super::event_row::{EventRow, Narrowing};
+use super::saved_views::SavedViews;
 use super::{describe, focus_soon};
 use crate::activity::{bar_heights, bar_title, chart_label, total_phrase, zoom_bounds};
 use crate::api::{self, ClientError};
@@ -202,6 +203,22 @@ pub fn AdminLogsPage() -> impl IntoView {
             location.go(&url);
         }
     };
+    // The view on screen as a saved view keeps it (first page), and a saved
+    // view chosen from the menu.
+    let shown_view = Signal::derive(move || {
+        current.with(|query| {
+            query.as_ref().map_or(String::new(), |query| {
+                LogQuery { cursor: None, ..query.clone() }.to_query_string(adminlog_types::QueryKind::Page)
+            })
+        })
+    });
+    let go_to_view = Callback::new(move |search: String| {
+        if let Ok(query) = view_from_search(&search) {
+            earlier.set(Vec::new());
+            focus_results.set(true);
+            show(query);
+        }
+    });
     // A cell's link: the view narrowed to its value, from the first page.
     let narrow = Callback::new(move |query: LogQuery| {
         earlier.set(Vec::new());
@@ -332,6 +349,7 @@ pub fn AdminLogsPage() -> impl IntoView {
                 Some(message) => message,
                 None => view! {
                     <FilterBar form on_submit export exporting action_counts run_view=Callback::new(move |_: ()| run_view())/>
+                    <SavedViews shown=shown_view go=go_to_view/>
                     {move || form_problem.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                     {move || current.get().err().map(|problem| view! {
                         <div class="error" role="alert">

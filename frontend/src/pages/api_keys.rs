@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::confirm::{ConfirmDialog, Confirmation};
-use super::{describe, focus_soon, list_loader, on_failure};
+use super::{copy_text, describe, focus_soon, list_loader, on_failure};
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
 
@@ -17,7 +17,10 @@ pub fn ApiKeysPage() -> impl IntoView {
     let session = expect_context::<Session>();
     let keys = RwSignal::new(None::<Result<Vec<ApiKey>, ClientError>>);
     let note = RwSignal::new(None::<String>);
-    let secret = RwSignal::new(None::<(String, String)>);
+    // The new key's id, name and secret, shown until it is revoked or
+    // another is created.
+    let secret = RwSignal::new(None::<(i64, String, String)>);
+    let copied = RwSignal::new(false);
     let name = RwSignal::new(String::new());
     let read = RwSignal::new(true);
     let write = RwSignal::new(false);
@@ -42,7 +45,8 @@ pub fn ApiKeysPage() -> impl IntoView {
             match api::create_api_key(&token, body).await {
                 Ok(created) => {
                     note.set(None);
-                    secret.set(Some((created.api_key.name, created.key)));
+                    copied.set(false);
+                    secret.set(Some((created.api_key.id, created.api_key.name, created.key)));
                     name.set(String::new());
                     reload();
                 }
@@ -54,7 +58,13 @@ pub fn ApiKeysPage() -> impl IntoView {
         let token = session.token();
         spawn_local(async move {
             match api::revoke_api_key(&token, key.id).await {
-                Ok(()) => note.set(Some(format!("Revoked \"{}\".", key.name))),
+                Ok(()) => {
+                    // A revoked key's secret is worth nothing: stop showing it.
+                    if secret.with_untracked(|shown| shown.as_ref().is_some_and(|(id, ..)| *id == key.id)) {
+                        secret.set(None);
+                    }
+                    note.set(Some(format!("Revoked \"{}\".", key.name)))
+                }
                 Err(e) => fail(e),
             }
             reload();
@@ -107,11 +117,20 @@ pub fn ApiKeysPage() -> impl IntoView {
         <section aria-labelledby=TITLE_ID>
             <h1 id=TITLE_ID tabindex="-1">"API keys"</h1>
             {move || note.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
-            {move || secret.get().map(|(key_name, key)| view! {
-                <div class="secret" role="status">
-                    <p>{format!("The key \"{key_name}\" — copy it now; it will not be shown again:")}</p>
-                    <code class="key">{key}</code>
-                </div>
+            {move || secret.get().map(|(_, key_name, key)| {
+                let to_copy = key.clone();
+                let copy = move |_| {
+                    let to_copy = to_copy.clone();
+                    spawn_local(async move { copied.set(copy_text(&to_copy).await) });
+                };
+                view! {
+                    <div class="secret" role="status">
+                        <p>{format!("The key \"{key_name}\" — copy it now; it will not be shown again:")}</p>
+                        <code class="key">{key}</code>
+                        <button type="button" class="secondary" on:click=copy>"Copy key"</button>
+                        <span class="copied">{move || copied.get().then_some("Copied.")}</span>
+                    </div>
+                }
             })}
             {list}
             <form class="card" on:submit=create aria-labelledby="new-key-title">

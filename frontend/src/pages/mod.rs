@@ -8,6 +8,7 @@ pub mod confirm;
 pub mod event_page;
 pub mod event_row;
 pub mod login;
+pub mod saved_views;
 pub mod streams;
 
 use std::future::Future;
@@ -36,6 +37,13 @@ pub fn follow_in_app(href: String) -> impl Fn(leptos::ev::MouseEvent) + 'static 
             location.go(&href);
         }
     }
+}
+
+/// Puts `text` on the clipboard; false when the browser refused (no
+/// permission, or not a secure context).
+pub async fn copy_text(text: &str) -> bool {
+    let clipboard = window().navigator().clipboard();
+    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text)).await.is_ok()
 }
 
 /// A sentence for the person in front of the page.

@@ -79,6 +79,20 @@ impl Caller {
         }
     }
 
+    /// Keeping saved views: an administrator who may read the log, signed
+    /// in; the views are theirs (the id returned).
+    pub fn views_owner(&self) -> Result<i64, Denied> {
+        match &self.principal {
+            Principal::Administrator { id, .. } => {
+                self.may_read_logs()?;
+                Ok(*id)
+            }
+            Principal::ApiKey { .. } => Err(Denied::Forbidden(
+                "Saved views belong to administrators: sign in to keep views (API keys have none).".into(),
+            )),
+        }
+    }
+
     /// Sending events: super administrators or `logs:write` keys, on any plan.
     pub fn may_write_logs(&self) -> Result<(), Denied> {
         match &self.principal {

@@ -14,7 +14,7 @@ use actix_web::http::Method;
 use actix_web::web;
 
 use error::ApiError;
-use handlers::{admin_logs, administrators, api_keys, feed, integrity, ops, session, streams};
+use handlers::{admin_logs, administrators, api_keys, feed, integrity, ops, saved_views, session, streams};
 
 pub use admission::{admit, give_back_slot, Admission, ConnectionCounts};
 pub use cors::cross_origin;
@@ -93,6 +93,8 @@ route_table! {
         }
         "/api-keys" { GET => api_keys::list_api_keys, POST => api_keys::create_api_key }
         "/api-keys/{id}" { DELETE => api_keys::revoke_api_key }
+        "/saved-views" { GET => saved_views::list_saved_views, POST => saved_views::create_saved_view }
+        "/saved-views/{id}" { DELETE => saved_views::delete_saved_view }
         "/streams" { GET => streams::list_streams, POST => streams::create_stream }
         "/streams/{id}" {
             GET => streams::get_stream,

@@ -345,6 +345,7 @@ impl Db {
                 )
                 .execute(c)
             })?;
+            super::saved_views::forget_views_of(conn, org_id, id)?;
             append_in(conn, org_id, &log(&admin))?;
             Ok(())
         })

@@ -18,6 +18,7 @@ pub mod accounts;
 mod bulk;
 pub mod events;
 pub mod integrity;
+pub mod saved_views;
 mod schema;
 pub mod security;
 pub mod streams;

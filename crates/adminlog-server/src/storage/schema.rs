@@ -160,6 +160,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saved_views (org_id, admin_id, id) {
+        org_id -> BigInt,
+        admin_id -> BigInt,
+        id -> BigInt,
+        name -> Text,
+        query -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(administrators -> organizations (org_id));
 diesel::joinable!(api_keys -> organizations (org_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, administrators, api_keys, revoked_tokens);

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod feed;
 pub mod integrity;
 pub mod ops;
+pub mod saved_views;
 pub mod session;
 pub mod spa;
 pub mod streams;
