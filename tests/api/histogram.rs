@@ -28,10 +28,15 @@ fn spread() -> Vec<Value> {
         .collect()
 }
 
-async fn histogram(app: &TestApp, token: &str, query: &str) -> Histogram {
-    let reply = app.get(&format!("/api/v1/admin-logs/histogram?{query}"), token).await;
+/// `GET /admin-logs/{endpoint}?{query}`, which must answer 200.
+async fn read<T: serde::de::DeserializeOwned>(app: &TestApp, token: &str, endpoint: &str, query: &str) -> T {
+    let reply = app.get(&format!("/api/v1/admin-logs/{endpoint}?{query}"), token).await;
     reply.assert_status(200);
     reply.typed()
+}
+
+async fn histogram(app: &TestApp, token: &str, query: &str) -> Histogram {
+    read(app, token, "histogram", query).await
 }
 
 /// The histogram against the rows the same query pages through: the total,
@@ -60,9 +65,7 @@ async fn assert_agrees_with_rows(app: &TestApp, token: &str, query: &str) -> His
 }
 
 async fn action_counts(app: &TestApp, token: &str, query: &str) -> ActionCounts {
-    let reply = app.get(&format!("/api/v1/admin-logs/action-counts?{query}"), token).await;
-    reply.assert_status(200);
-    reply.typed()
+    read(app, token, "action-counts", query).await
 }
 
 /// The counts per action against the rows that the same range and keyword
