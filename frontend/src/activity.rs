@@ -85,14 +85,16 @@ pub fn bar_title(histogram: &Histogram, index: usize, offset_minutes: i32) -> St
     format!("{}: {count}", format_local(bucket.start, offset_minutes))
 }
 
-/// The range a bar stands for, inside the histogram's range, as the bounds
-/// of a filter: whole UTC days when it begins and ends at midnight, exact
-/// instants otherwise (`to` includes its last microsecond).
-pub fn zoom_bounds(histogram: &Histogram, index: usize) -> Option<(TimeBound, TimeBound)> {
-    let bucket = histogram.buckets.get(index)?;
+/// The range of the bars from `one` to `other` (either way round, as a drag
+/// goes; the same bar for a click), inside the histogram's range, as the
+/// bounds of a filter: whole UTC days when it begins and ends at midnight,
+/// exact instants otherwise (`to` includes its last microsecond).
+pub fn zoom_span(histogram: &Histogram, one: usize, other: usize) -> Option<(TimeBound, TimeBound)> {
+    let first = histogram.buckets.get(one.min(other))?;
+    let last = histogram.buckets.get(one.max(other))?;
     let width = Duration::seconds(i64::try_from(histogram.bucket_seconds).ok()?);
-    let start = bucket.start.max(histogram.from);
-    let end = (bucket.start + width).min(histogram.to);
+    let start = first.start.max(histogram.from);
+    let end = (last.start + width).min(histogram.to);
     if end <= start {
         return None;
     }
@@ -171,19 +173,37 @@ mod tests {
     fn a_whole_day_bar_zooms_to_days_and_a_shorter_one_to_instants() {
         let days = histogram(datetime!(2024-03-04 0:00 UTC), datetime!(2024-03-18 0:00 UTC), 48, &[Some(1); 7]);
         assert_eq!(
-            zoom_bounds(&days, 1),
+            zoom_span(&days, 1, 1),
             Some((TimeBound::Day(date!(2024 - 03 - 06)), TimeBound::Day(date!(2024 - 03 - 07))))
         );
         // The first bar sticks out of a range that starts mid-morning: the
         // zoom keeps to the range.
         let hours = histogram(datetime!(2024-03-04 9:30 UTC), datetime!(2024-03-04 18:00 UTC), 6, &[Some(1), Some(2)]);
         assert_eq!(
-            zoom_bounds(&hours, 0),
+            zoom_span(&hours, 0, 0),
             Some((
                 TimeBound::Instant(datetime!(2024-03-04 9:30 UTC)),
                 TimeBound::Instant(datetime!(2024-03-04 11:59:59.999999 UTC))
             ))
         );
-        assert_eq!(zoom_bounds(&hours, 5), None);
+        assert_eq!(zoom_span(&hours, 5, 5), None);
+    }
+
+    #[test]
+    fn a_drag_zooms_to_the_bars_it_crossed_whichever_way_it_went() {
+        let days = histogram(datetime!(2024-03-04 0:00 UTC), datetime!(2024-03-18 0:00 UTC), 48, &[Some(1); 7]);
+        let span = Some((TimeBound::Day(date!(2024 - 03 - 06)), TimeBound::Day(date!(2024 - 03 - 11))));
+        assert_eq!(zoom_span(&days, 1, 3), span);
+        assert_eq!(zoom_span(&days, 3, 1), span);
+        // The last bar of a range that ends mid-afternoon stops at its end.
+        let hours = histogram(datetime!(2024-03-04 9:30 UTC), datetime!(2024-03-04 15:00 UTC), 6, &[Some(1), Some(2)]);
+        assert_eq!(
+            zoom_span(&hours, 0, 1),
+            Some((
+                TimeBound::Instant(datetime!(2024-03-04 9:30 UTC)),
+                TimeBound::Instant(datetime!(2024-03-04 14:59:59.999999 UTC))
+            ))
+        );
+        assert_eq!(zoom_span(&hours, 0, 9), None);
     }
 }

@@ -1016,6 +1016,31 @@ test("the result header counts the matches, a bar zooms the view to its time, an
     assert.deepEqual(await actionsShown(page), ["ADD_USER_TO_DOMAIN", "CREATE_DOMAIN"]);
   });
 
+  // Dragging across bars zooms to all of them, from the first bar's start to the last one's end.
+  await inBrowser(t, async (page) => {
+    await signIn(page, SUPER, "/admin-logs?from=2016-06-01&to=2016-06-30");
+    await page.getByText(/^Events 1–7 of 7, newest first\.$/).waitFor();
+    const middle = async (title) => {
+      const slot = page.locator(`.activity .slot[title="${title}"]`);
+      await slot.waitFor();
+      const box = await slot.boundingBox();
+      return [box.x + box.width / 2, box.y + box.height - 2];
+    };
+    const [fromX, fromY] = await middle("2016-06-09 14:00:00: 3 events");
+    const [toX, toY] = await middle("2016-06-10 08:00:00: 2 events");
+    await page.mouse.move(fromX, fromY);
+    await andWait(page, async () => {
+      await page.mouse.down();
+      await page.mouse.move(toX, toY, { steps: 10 });
+      assert.ok(await page.locator(".activity .slot.selected").count() >= 4, "the bars crossed are marked while dragging");
+      await page.mouse.up();
+    });
+    const asked = new URL(page.url()).searchParams;
+    assert.equal(asked.get("from"), "2016-06-09T12:00:00Z");
+    assert.equal(asked.get("to"), "2016-06-10T11:59:59.999999Z");
+    assert.equal((await rows(page)).length, 5, "the three events of the 9th and the two of the 10th's morning");
+  });
+
   // On a phone the bars fit the screen.
   await inBrowser(t, async (page) => {
     await signIn(page, SUPER, "/admin-logs");

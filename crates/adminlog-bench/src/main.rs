@@ -227,8 +227,16 @@ impl Scratch {
                 for suffix in ["", "-wal"] {
                     let source = format!("{from}{suffix}");
                     if suffix.is_empty() || std::path::Path::new(&source).exists() {
-                        std::fs::copy(&source, format!("{to}{suffix}"))
-                            .map_err(|e| format!("cannot copy {source}: {e}"))?;
+                        let copy = format!("{to}{suffix}");
+                        std::fs::copy(&source, &copy).map_err(|e| format!("cannot copy {source}: {e}"))?;
+                        // Written to disk before anything is timed: otherwise
+                        // the first fsync of a measurement (a commit, a
+                        // checkpoint) waits for the whole copy to be flushed
+                        // (at 100 M events, 18.7 GB: writes answered 503 and
+                        // the 16 clients' p99 went from 41 ms to 186 ms).
+                        std::fs::File::open(&copy)
+                            .and_then(|file| file.sync_all())
+                            .map_err(|e| format!("cannot flush {copy}: {e}"))?;
                     }
                 }
                 Ok(Scratch { url: run.url(backend, options), drop_postgres: None })

@@ -159,8 +159,8 @@ impl Report {
             if let Some(p) = &b.push {
                 let _ = writeln!(
                     out,
-                    "Push: {} streams while events arrive at {}/s for {} s: from an event's arrival at the server to its receipt by each stream's receiver p50 {:.0} ms, p99 {:.0} ms ({} deliveries).",
-                    p.streams, p.events_per_second, p.seconds, p.latency.p50_ms, p.latency.p99_ms, p.deliveries
+                    "Push: {} streams while events arrive at {}/s for {} s: from an event's arrival at the server to its receipt by each stream's receiver p50 {:.0} ms, p99 {:.0} ms ({} deliveries; {} batches answered 503 and sent again).",
+                    p.streams, p.events_per_second, p.seconds, p.latency.p50_ms, p.latency.p99_ms, p.deliveries, p.retried
                 );
             }
             if let Some(i) = &b.ingest {

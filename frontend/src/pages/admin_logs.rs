@@ -12,7 +12,7 @@ use super::action_picker::ActionPicker;
 use super::event_row::{EventRow, Narrowing};
 use super::saved_views::SavedViews;
 use super::{describe, focus_soon};
-use crate::activity::{bar_heights, bar_title, chart_label, total_phrase, zoom_bounds};
+use crate::activity::{bar_heights, bar_title, chart_label, total_phrase, zoom_span};
 use crate::api::{self, ClientError};
 use crate::app::{Location, Session};
 use crate::local_time::{format_local, from_local_input, offset_label, to_local_input};
@@ -268,8 +268,8 @@ pub fn AdminLogsPage() -> impl IntoView {
         }
     };
     // A bar narrows the view to its time, keeping the other filters.
-    let zoom = Callback::new(move |index: usize| {
-        let bounds = activity.with_untracked(|shown| shown.as_ref().and_then(|h| zoom_bounds(h, index)));
+    let zoom = Callback::new(move |(one, other): (usize, usize)| {
+        let bounds = activity.with_untracked(|shown| shown.as_ref().and_then(|h| zoom_span(h, one, other)));
         if let (Some((from, to)), Ok(mut query)) = (bounds, current.get_untracked()) {
             query.filter.from = Some(from);
             query.filter.to = Some(to);
@@ -537,7 +537,10 @@ fn FilterBar(
 /// From and To fields do the same from the keyboard). Hidden until the
 /// count is known; a failed count leaves the table alone.
 #[component]
-fn ActivityChart(activity: RwSignal<Option<Histogram>>, zoom: Callback<usize>) -> impl IntoView {
+fn ActivityChart(activity: RwSignal<Option<Histogram>>, zoom: Callback<(usize, usize)>) -> impl IntoView {
+    // A press on a bar, and the bar the pointer is over now: released, the
+    // view zooms to the bars between (a click is a drag over one bar).
+    let dragging = RwSignal::new(None::<(usize, usize)>);
     move || {
         let histogram = activity.get()?;
         if histogram.buckets.is_empty() {
@@ -560,8 +563,20 @@ fn ActivityChart(activity: RwSignal<Option<Histogram>>, zoom: Callback<usize>) -
                 };
                 // `style:` sets the property through the CSSOM, which the
                 // page's CSP allows (a style attribute it would block).
+                let selected = move || dragging.get().is_some_and(|(a, b)| (a.min(b)..=a.max(b)).contains(&index));
                 view! {
-                    <div class="slot" title=title on:click=move |_| zoom.run(index)>
+                    <div class="slot" class:selected=selected title=title
+                        on:pointerdown=move |ev| {
+                            ev.prevent_default();
+                            dragging.set(Some((index, index)));
+                        }
+                        on:pointerenter=move |_| dragging.update(|d| if let Some((_, over)) = d { *over = index })
+                        on:pointerup=move |_| {
+                            if let Some((from, _)) = dragging.get_untracked() {
+                                dragging.set(None);
+                                zoom.run((from, index));
+                            }
+                        }>
                         <div class=class style:height=height></div>
                     </div>
                 }
@@ -569,7 +584,7 @@ fn ActivityChart(activity: RwSignal<Option<Histogram>>, zoom: Callback<usize>) -
             .collect_view();
         Some(view! {
             <figure class="activity">
-                <div class="bars" role="img" aria-label=label>{bars}</div>
+                <div class="bars" role="img" aria-label=label on:pointerleave=move |_| dragging.set(None)>{bars}</div>
                 <figcaption class="activity-range" aria-hidden="true">
                     <span>{first}</span><span>{last}</span>
                 </figcaption>

@@ -43,10 +43,15 @@ pub fn SavedViews(#[prop(into)] shown: Signal<String>, go: Callback<String>) -> 
         spawn_local(async move {
             match api::create_saved_view(&token, body).await {
                 Ok(view) => {
+                    // In the menu at once (selected: it is the view on screen).
                     note.set(Some(format!("Saved “{}”.", view.name)));
+                    views.update(|list| {
+                        if let Some(Ok(list)) = list {
+                            list.push(view);
+                        }
+                    });
                     naming.set(false);
                     name.set(String::new());
-                    reload();
                     focus_soon("saved-view");
                 }
                 Err(error) => fail(error),
@@ -60,7 +65,11 @@ pub fn SavedViews(#[prop(into)] shown: Signal<String>, go: Callback<String>) -> 
             match api::delete_saved_view(&token, view.id).await {
                 Ok(()) => {
                     note.set(Some(format!("Deleted “{}”.", view.name)));
-                    reload();
+                    views.update(|list| {
+                        if let Some(Ok(list)) = list {
+                            list.retain(|kept| kept.id != view.id);
+                        }
+                    });
                     focus_soon("saved-view");
                 }
                 Err(error) => fail(error),
