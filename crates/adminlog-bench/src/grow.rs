@@ -68,7 +68,10 @@ pub fn grow(
                     .expect("an HTTP client");
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
-                    if n >= batches {
+                    // A batch that could not be stored ends the growing: the
+                    // measurement is void, and a server that went away would
+                    // otherwise be asked twenty times for every batch left.
+                    if n >= batches || failures.load(Ordering::Relaxed) > 0 {
                         break;
                     }
                     // Each batch has its own generator: the data set does not
