@@ -55,6 +55,10 @@ on_both_backends! {
         // Nothing of this is in the log: a view changes nothing anyone else sees.
         let log = app.all_pages(&org.token, "", 1000).await;
         assert!(log.iter().all(|e| !e["action"].as_str().unwrap().contains("VIEW")), "{log:?}");
+        let before = log.len();
+        let kept = save(&app, &org.token, "One more", "").await;
+        app.delete(&format!("/api/v1/saved-views/{}", kept.id), &org.token).await.assert_status(204);
+        assert_eq!(app.all_pages(&org.token, "", 1000).await.len(), before, "saving and deleting log nothing");
     }
 
     async fn bad_views_and_callers_are_refused_and_change_nothing(app) {

@@ -21,13 +21,21 @@ pub fn SavedViews(#[prop(into)] shown: Signal<String>, go: Callback<String>) -> 
     let note = RwSignal::new(None::<String>);
     let naming = RwSignal::new(false);
     let name = RwSignal::new(String::new());
-    let reload = list_loader(session, location, views, |token: String| async move { api::saved_views(&token).await });
-    reload();
+    list_loader(session, location, views, |token: String| async move { api::saved_views(&token).await })();
     let fail = on_failure(session, location, note);
 
     let listed = move || views.with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).cloned().unwrap_or_default());
-    // The saved view on screen, if the view shown is one.
-    let current = move || shown.with(|query| listed().into_iter().find(|view| &view.query == query));
+    // The saved view on screen, if the view shown is one: worked out once
+    // per change, not once per option of the menu.
+    let current = Memo::new(move |_| {
+        shown.with(|query| {
+            views.with(|v| {
+                v.as_ref()
+                    .and_then(|r| r.as_ref().ok())
+                    .and_then(|list| list.iter().find(|view| &view.query == query).cloned())
+            })
+        })
+    });
 
     let choose = move |ev: leptos::ev::Event| {
         let chosen: Option<i64> = event_target_value(&ev).parse().ok();
@@ -59,7 +67,7 @@ pub fn SavedViews(#[prop(into)] shown: Signal<String>, go: Callback<String>) -> 
         });
     };
     let delete = move |_| {
-        let Some(view) = current() else { return };
+        let Some(view) = current.get_untracked() else { return };
         let token = session.token();
         spawn_local(async move {
             match api::delete_saved_view(&token, view.id).await {
@@ -91,13 +99,13 @@ pub fn SavedViews(#[prop(into)] shown: Signal<String>, go: Callback<String>) -> 
         <div class="saved-views">
             <label for="saved-view">"Saved views"</label>
             <select id="saved-view" on:change=choose>
-                <option value="" selected=move || current().is_none()>
+                <option value="" selected=move || current.with(Option::is_none)>
                     {move || if listed().is_empty() { "None yet" } else { "Choose a view" }}
                 </option>
                 {move || listed().into_iter().map(|view| {
                     let id = view.id;
                     view! {
-                        <option value=id.to_string() selected=move || current().is_some_and(|c| c.id == id)>
+                        <option value=id.to_string() selected=move || current.with(|c| c.as_ref().is_some_and(|c| c.id == id))>
                             {view.name}
                         </option>
                     }
@@ -111,9 +119,9 @@ pub fn SavedViews(#[prop(into)] shown: Signal<String>, go: Callback<String>) -> 
                         focus_soon("view-name");
                     }
                 }>"Save view…"</button>
-            <Show when=move || current().is_some()>
+            <Show when=move || current.with(Option::is_some)>
                 <button type="button" class="secondary" on:click=delete>
-                    {move || format!("Delete “{}”", current().map(|view| view.name).unwrap_or_default())}
+                    {move || format!("Delete “{}”", current.with(|c| c.as_ref().map(|view| view.name.clone()).unwrap_or_default()))}
                 </button>
             </Show>
             <button type="button" class="secondary" on:click=copy_link>"Copy link"</button>
